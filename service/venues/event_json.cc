@@ -1,0 +1,122 @@
+#include "service/venues/event_json.h"
+
+#include <charconv>
+#include <cmath>
+
+namespace levdyn::venues {
+
+std::string_view reported_symbol(const core::InstrumentInfo& info) noexcept {
+  return info.tracked ? info.symbol_view() : std::string_view("_other");
+}
+
+void append_json_number(std::string& out, double v) {
+  if (!std::isfinite(v)) {
+    out += "null";
+    return;
+  }
+  if (v == 0.0) v = 0.0;  // no "-0"
+  char buf[32];
+  auto r = std::to_chars(buf, buf + sizeof buf, v);
+  out.append(buf, r.ptr);
+}
+
+void append_json_int(std::string& out, std::int64_t v) {
+  char buf[24];
+  auto r = std::to_chars(buf, buf + sizeof buf, v);
+  out.append(buf, r.ptr);
+}
+
+void append_json_string(std::string& out, std::string_view s) {
+  out += '"';
+  for (char c : s) {
+    const auto u = static_cast<unsigned char>(c);
+    if (c == '"' || c == '\\') {
+      out += '\\';
+      out += c;
+    } else if (u < 0x20) {
+      static constexpr char kHex[] = "0123456789abcdef";
+      out += "\\u00";
+      out += kHex[u >> 4];
+      out += kHex[u & 0xf];
+    } else {
+      out += c;
+    }
+  }
+  out += '"';
+}
+
+namespace {
+
+void field(std::string& out, std::string_view key) {
+  out += ',';
+  append_json_string(out, key);
+  out += ':';
+}
+
+void number_field(std::string& out, std::string_view key, double v) {
+  if (!core::present(v)) return;  // omitted, never invented
+  field(out, key);
+  append_json_number(out, v);
+}
+
+void string_field(std::string& out, std::string_view key, std::string_view v) {
+  field(out, key);
+  append_json_string(out, v);
+}
+
+}  // namespace
+
+void append_event_json(std::string& out, const core::NormalizedEvent& e,
+                       const core::InstrumentTable& table) {
+  out += "{\"type\":";
+  append_json_string(out, core::to_string(e.type));
+  string_field(out, "venue", core::to_string(e.venue));
+  if (e.instrument != core::kNoInstrument && e.instrument < table.size()) {
+    const auto& info = table.get(e.instrument);
+    string_field(out, "symbol", reported_symbol(info));
+    string_field(out, "asset", info.asset_view());
+  }
+  if (e.exchange_ts_ns != 0) {
+    field(out, "exchange_ts");
+    append_json_int(out, e.exchange_ts_ns / 1'000'000);
+  }
+  switch (e.type) {
+    case core::EventType::kLiquidation:
+      string_field(out, "position", core::to_string(e.liq.position));
+      string_field(out, "order_side", core::to_string(e.liq.order_side));
+      number_field(out, "price", e.liq.price);
+      number_field(out, "quantity", e.liq.quantity);
+      number_field(out, "notional_usd", e.liq.notional_usd);
+      string_field(out, "completeness", core::to_string(e.liq.completeness));
+      break;
+    case core::EventType::kOpenInterest:
+      number_field(out, "contracts", e.oi.contracts);
+      number_field(out, "base", e.oi.base);
+      number_field(out, "notional_usd", e.oi.notional_usd);
+      string_field(out, "source", core::to_string(e.oi.source));
+      break;
+    case core::EventType::kTrade:
+      number_field(out, "price", e.trade.price);
+      number_field(out, "quantity", e.trade.quantity);
+      number_field(out, "notional_usd", e.trade.notional_usd);
+      string_field(out, "taker_side", core::to_string(e.trade.taker_side));
+      break;
+    case core::EventType::kMarkPrice:
+      number_field(out, "mark", e.mark.mark);
+      number_field(out, "index", e.mark.index);
+      number_field(out, "funding_rate", e.mark.funding_rate);
+      if (e.mark.funding_interval_s > 0) {
+        field(out, "funding_interval_s");
+        append_json_int(out, e.mark.funding_interval_s);
+      }
+      break;
+    case core::EventType::kFeedStatus:
+      field(out, "up");
+      out += e.status.up ? "true" : "false";
+      string_field(out, "reason", core::to_string(e.status.reason));
+      break;
+  }
+  out += '}';
+}
+
+}  // namespace levdyn::venues
