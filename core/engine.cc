@@ -1,0 +1,416 @@
+#include "core/engine.h"
+
+#include <algorithm>
+#include <cmath>
+#include <cstring>
+
+namespace levdyn::core {
+
+namespace {
+
+constexpr double kNsPerSecond = 1e9;
+constexpr std::int32_t kEightHours = 8 * 3600;
+
+double safe_div(double a, double b) noexcept {
+  if (!present(a) || !present(b) || b == 0.0) return kAbsent;
+  return a / b;
+}
+
+Regime classify(double price_change, double base_change, double threshold) noexcept {
+  if (!present(price_change) || !present(base_change)) return Regime::kUnknown;
+  if (std::fabs(price_change) < threshold || std::fabs(base_change) < threshold) {
+    return Regime::kFlat;
+  }
+  if (price_change > 0) return base_change > 0 ? Regime::kNewLongs : Regime::kShortCovering;
+  return base_change > 0 ? Regime::kNewShorts : Regime::kLongLiquidation;
+}
+
+WindowMetrics empty_window(std::int64_t window_ns) noexcept {
+  WindowMetrics w;
+  std::memset(static_cast<void*>(&w), 0, sizeof w);
+  w.window_ns = window_ns;
+  w.oi_change_usd = w.oi_change_pct = w.oi_velocity_usd_s = w.oi_acceleration_usd_s2 = kAbsent;
+  w.liq_imbalance = w.liq_to_oi = w.turnover = w.forced_share = w.price_change_pct = kAbsent;
+  w.regime = Regime::kUnknown;
+  return w;
+}
+
+}  // namespace
+
+struct Engine::InstrumentState {
+  std::vector<RollingWindow> windows;
+  double oi_contracts = kAbsent;
+  double oi_base = kAbsent;        // as reported (linear)
+  double oi_usd_direct = kAbsent;  // as reported in USD (inverse, or venues that give it)
+  double mark = kAbsent;
+  double index = kAbsent;
+  double funding_rate = kAbsent;
+  std::int32_t funding_interval_s = 0;
+  std::int64_t updated_at_ns = 0;
+  std::uint64_t liq_long_total = 0, liq_short_total = 0, trades_total = 0, events_total = 0;
+  double liq_long_usd_total = 0, liq_short_usd_total = 0, volume_usd_total = 0;
+  bool has_data = false;
+  bool dirty = false;
+  ContractKind kind = ContractKind::kLinear;
+
+  /// B(t): open interest in base units.
+  [[nodiscard]] double base() const noexcept {
+    if (present(oi_base) && kind == ContractKind::kLinear) return oi_base;
+    if (present(oi_usd_direct) && present(mark) && mark > 0) return oi_usd_direct / mark;
+    return oi_base;
+  }
+  /// oi_usd(t) = B(t)·P(t); inverse: contracts · contract value (the USD the venue reports).
+  [[nodiscard]] double oi_usd() const noexcept {
+    if (kind != ContractKind::kLinear && present(oi_usd_direct)) return oi_usd_direct;
+    if (present(oi_base) && present(mark)) return oi_base * mark;
+    return oi_usd_direct;
+  }
+};
+
+struct Engine::AssetState {
+  std::uint64_t liq_long_total = 0, liq_short_total = 0;
+  double liq_long_usd_total = 0, liq_short_usd_total = 0;
+};
+
+/// Sums instrument metrics into an asset's (DESIGN §5 "Per asset").
+struct Engine::AssetAccum {
+  AssetMetrics a;
+  double oi_sum = 0, f_weighted = 0, f_weight = 0, f_sum = 0;
+  int f_n = 0;
+  bool any_oi = false;
+  double oi_prev_sum[kMaxWindows] = {}, d_usd[kMaxWindows] = {}, pc_weighted[kMaxWindows] = {},
+         pc_weight[kMaxWindows] = {}, acc_sum[kMaxWindows] = {};
+  bool have_change[kMaxWindows] = {}, have_acc[kMaxWindows] = {};
+
+  void reset(AssetId id, std::int64_t now_ns, const std::vector<std::int64_t>& windows) {
+    *this = AssetAccum{};
+    std::memset(static_cast<void*>(&a), 0, sizeof a);
+    a.asset = id;
+    a.as_of_ns = now_ns;
+    a.window_count = static_cast<std::uint8_t>(windows.size());
+    a.intensity = a.branching_ratio = a.hawkes_mu = a.hawkes_alpha = a.hawkes_beta = kAbsent;
+    a.funding_oi_weighted = a.funding_mean = kAbsent;
+    for (int i = 0; i < a.window_count; ++i) a.windows[i] = empty_window(windows[i]);
+  }
+
+  void add(const InstrumentInfo& info, const InstrumentMetrics& m) {
+    a.has_data = true;
+    const auto venue_bit = static_cast<std::uint8_t>(1u << static_cast<int>(info.venue));
+    if (present(m.oi_usd)) {
+      a.venues |= venue_bit;
+      oi_sum += m.oi_usd;
+      any_oi = true;
+      if (present(m.funding_rate_8h)) {
+        f_weighted += m.funding_rate_8h * m.oi_usd;
+        f_weight += m.oi_usd;
+      }
+    } else if (info.tracked && present(m.mark)) {
+      a.venues |= venue_bit;
+    }
+    if (present(m.funding_rate_8h)) {
+      f_sum += m.funding_rate_8h;
+      ++f_n;
+    }
+    for (int k = 0; k < a.window_count; ++k) {
+      const WindowMetrics& w = m.windows[k];
+      WindowMetrics& aw = a.windows[k];
+      aw.liq_long_usd += w.liq_long_usd;
+      aw.liq_short_usd += w.liq_short_usd;
+      aw.liq_long_count += w.liq_long_count;
+      aw.liq_short_count += w.liq_short_count;
+      aw.volume_usd += w.volume_usd;
+      if (info.tracked) aw.partial = aw.partial || w.partial;
+      if (present(w.oi_change_usd) && present(w.oi_change_pct) && present(m.oi_usd)) {
+        have_change[k] = true;
+        d_usd[k] += w.oi_change_usd;
+        // oi_usd(t−W) valued at today's price, consistent with oi_change_usd.
+        oi_prev_sum[k] += m.oi_usd - w.oi_change_usd;
+        if (present(w.price_change_pct)) {
+          pc_weighted[k] += w.price_change_pct * m.oi_usd;
+          pc_weight[k] += m.oi_usd;
+        }
+        if (present(w.oi_acceleration_usd_s2)) {
+          have_acc[k] = true;
+          acc_sum[k] += w.oi_acceleration_usd_s2;
+        }
+      }
+    }
+  }
+
+  void finish(const std::vector<std::int64_t>& windows, double regime_threshold) {
+    a.oi_usd = any_oi ? oi_sum : kAbsent;
+    a.funding_oi_weighted = f_weight > 0 ? f_weighted / f_weight : kAbsent;
+    a.funding_mean = f_n > 0 ? f_sum / f_n : kAbsent;
+    for (int k = 0; k < a.window_count; ++k) {
+      WindowMetrics& aw = a.windows[k];
+      const double secs = static_cast<double>(windows[k]) / kNsPerSecond;
+      const double liq = aw.liq_long_usd + aw.liq_short_usd;
+      aw.liq_rate_usd_s = liq / secs;
+      if (liq > 0) aw.liq_imbalance = (aw.liq_long_usd - aw.liq_short_usd) / liq;
+      aw.turnover = safe_div(aw.volume_usd, a.oi_usd);
+      aw.forced_share = safe_div(liq, aw.volume_usd);
+      if (have_change[k]) {
+        aw.oi_change_usd = d_usd[k];
+        aw.oi_change_pct = safe_div(d_usd[k], oi_prev_sum[k]);
+        aw.oi_velocity_usd_s = d_usd[k] / secs;
+        aw.liq_to_oi = safe_div(liq, oi_prev_sum[k]);
+        aw.price_change_pct = pc_weight[k] > 0 ? pc_weighted[k] / pc_weight[k] : kAbsent;
+        aw.regime = classify(aw.price_change_pct, aw.oi_change_pct, regime_threshold);
+        if (have_acc[k]) aw.oi_acceleration_usd_s2 = acc_sum[k];
+      } else {
+        aw.partial = true;
+      }
+    }
+  }
+};
+
+Engine::Engine(EngineConfig config, const InstrumentTable& table, PublishedState& out)
+    : config_(std::move(config)), table_(table), out_(out) {
+  if (config_.windows_ns.size() > static_cast<std::size_t>(kMaxWindows)) {
+    config_.windows_ns.resize(kMaxWindows);
+  }
+  instruments_.resize(InstrumentTable::kCapacity);
+  assets_.resize(InstrumentTable::kMaxAssets);
+  dirty_.reserve(1024);
+}
+
+Engine::~Engine() = default;
+
+Engine::InstrumentState* Engine::state_for(InstrumentId id) {
+  if (id >= table_.size()) return nullptr;
+  auto& slot = instruments_[id];
+  if (!slot) {
+    slot = std::make_unique<InstrumentState>();
+    slot->kind = table_.get(id).kind;
+    slot->windows.reserve(config_.windows_ns.size());
+    for (const auto w : config_.windows_ns) {
+      slot->windows.emplace_back(w, config_.buckets_per_window);
+    }
+    const Venue v = table_.get(id).venue;
+    if (venue_down_[static_cast<int>(v)]) {
+      for (auto& w : slot->windows) w.set_down(now_ns_, true);
+    }
+  }
+  return slot.get();
+}
+
+Engine::AssetState* Engine::asset_state_for(AssetId id) {
+  if (id >= assets_.size()) return nullptr;
+  auto& slot = assets_[id];
+  if (!slot) slot = std::make_unique<AssetState>();
+  return slot.get();
+}
+
+void Engine::mark_dirty(InstrumentId id, InstrumentState& st) {
+  if (!st.dirty) {
+    st.dirty = true;
+    dirty_.push_back(id);
+  }
+}
+
+void Engine::on_feed_status(const NormalizedEvent& e) {
+  const int v = static_cast<int>(e.venue);
+  if (v < 0 || v >= kVenueCount) return;
+  const bool down = !e.status.up;
+  venue_down_[v] = down;
+  const std::int64_t t = e.recv_wall_ns;
+  const std::size_t n = std::min(table_.size(), instruments_.size());
+  for (std::size_t i = 0; i < n; ++i) {
+    auto& st = instruments_[i];
+    if (!st || table_.get(static_cast<InstrumentId>(i)).venue != e.venue) continue;
+    for (auto& w : st->windows) w.set_down(t, down);
+    mark_dirty(static_cast<InstrumentId>(i), *st);
+  }
+}
+
+void Engine::apply(const NormalizedEvent& e) {
+  ++events_applied_;
+  now_ns_ = std::max(now_ns_, e.recv_wall_ns);
+  if (e.type == EventType::kFeedStatus) {
+    on_feed_status(e);
+    return;
+  }
+  InstrumentState* st = state_for(e.instrument);
+  if (st == nullptr) return;
+  const std::int64_t t = e.event_time_ns();
+  ++st->events_total;
+  st->updated_at_ns = std::max(st->updated_at_ns, t);
+  bool state_changed = false;
+  switch (e.type) {
+    case EventType::kLiquidation: {
+      const double usd = e.liq.notional_usd;
+      const bool is_long = e.liq.position == Position::kLong;
+      (is_long ? st->liq_long_total : st->liq_short_total) += 1;
+      if (present(usd)) (is_long ? st->liq_long_usd_total : st->liq_short_usd_total) += usd;
+      for (auto& w : st->windows) w.add_liquidation(t, e.liq.position, usd);
+      if (AssetState* a = asset_state_for(table_.get(e.instrument).asset)) {
+        (is_long ? a->liq_long_total : a->liq_short_total) += 1;
+        if (present(usd)) (is_long ? a->liq_long_usd_total : a->liq_short_usd_total) += usd;
+      }
+      out_.publish_liquidation(e);
+      break;
+    }
+    case EventType::kTrade:
+      ++st->trades_total;
+      if (present(e.trade.notional_usd)) st->volume_usd_total += e.trade.notional_usd;
+      for (auto& w : st->windows) w.add_volume(t, e.trade.notional_usd);
+      break;
+    case EventType::kOpenInterest:
+      if (present(e.oi.contracts)) st->oi_contracts = e.oi.contracts;
+      if (present(e.oi.base)) st->oi_base = e.oi.base;
+      if (present(e.oi.notional_usd)) st->oi_usd_direct = e.oi.notional_usd;
+      state_changed = true;
+      break;
+    case EventType::kMarkPrice:
+      if (present(e.mark.mark) && e.mark.mark > 0) st->mark = e.mark.mark;
+      if (present(e.mark.index)) st->index = e.mark.index;
+      if (present(e.mark.funding_rate)) st->funding_rate = e.mark.funding_rate;
+      if (e.mark.funding_interval_s > 0) st->funding_interval_s = e.mark.funding_interval_s;
+      state_changed = true;
+      break;
+    case EventType::kFeedStatus:
+      break;
+  }
+  if (state_changed) {
+    const double b = st->base();
+    for (auto& w : st->windows) w.set_state(t, b, st->mark);
+  }
+  st->has_data = true;
+  mark_dirty(e.instrument, *st);
+}
+
+bool Engine::compute_instrument(InstrumentId id, std::int64_t now_ns, InstrumentMetrics& m) {
+  if (id >= instruments_.size() || !instruments_[id]) return false;
+  InstrumentState& st = *instruments_[id];
+  std::memset(static_cast<void*>(&m), 0, sizeof m);
+  m.instrument = id;
+  m.has_data = st.has_data;
+  m.as_of_ns = now_ns;
+  m.updated_at_ns = st.updated_at_ns;
+  m.oi_contracts = st.oi_contracts;
+  m.oi_base = st.base();
+  m.oi_usd = st.oi_usd();
+  m.mark = st.mark;
+  m.index = st.index;
+  m.funding_rate = st.funding_rate;
+  m.funding_interval_s = st.funding_interval_s;
+  m.funding_rate_8h =
+      present(st.funding_rate)
+          ? st.funding_rate * kEightHours /
+                (st.funding_interval_s > 0 ? st.funding_interval_s : kEightHours)
+          : kAbsent;
+  m.liq_long_total = st.liq_long_total;
+  m.liq_short_total = st.liq_short_total;
+  m.liq_long_usd_total = st.liq_long_usd_total;
+  m.liq_short_usd_total = st.liq_short_usd_total;
+  m.trades_total = st.trades_total;
+  m.volume_usd_total = st.volume_usd_total;
+  m.events_total = st.events_total;
+  m.window_count = static_cast<std::uint8_t>(st.windows.size());
+
+  const double b_now = st.base();
+  const double p_now = st.mark;
+  const double oi_usd_now = st.oi_usd();
+  for (std::size_t i = 0; i < st.windows.size(); ++i) {
+    RollingWindow& win = st.windows[i];
+    win.advance(now_ns);
+    WindowMetrics& w = m.windows[i];
+    w = empty_window(win.window_ns());
+    const double secs = static_cast<double>(win.window_ns()) / kNsPerSecond;
+    const FlowSums& s = win.sums();
+    w.liq_long_usd = s.liq_long_usd;
+    w.liq_short_usd = s.liq_short_usd;
+    w.liq_long_count = s.liq_long_n;
+    w.liq_short_count = s.liq_short_n;
+    w.volume_usd = s.volume_usd;
+    const double liq = s.liq_long_usd + s.liq_short_usd;
+    w.liq_rate_usd_s = liq / secs;
+    if (liq > 0) w.liq_imbalance = (s.liq_long_usd - s.liq_short_usd) / liq;
+    w.turnover = safe_div(s.volume_usd, oi_usd_now);
+    w.forced_share = safe_div(liq, s.volume_usd);
+    w.partial = win.partial();
+
+    double b1 = 0, p1 = 0, b2 = 0, p2 = 0;
+    if (win.state_at_lag(1, b1, p1) && present(b_now) && present(p_now)) {
+      const double db = b_now - b1;
+      w.oi_change_usd = db * p_now;
+      w.oi_change_pct = safe_div(db, b1);
+      w.oi_velocity_usd_s = w.oi_change_usd / secs;
+      w.price_change_pct = safe_div(p_now - p1, p1);
+      w.liq_to_oi = safe_div(liq, b1 * p1);
+      w.regime = classify(w.price_change_pct, w.oi_change_pct, config_.regime_threshold);
+      if (win.state_at_lag(2, b2, p2)) {
+        const double v_prev = (b1 - b2) * p_now / secs;
+        w.oi_acceleration_usd_s2 = (w.oi_velocity_usd_s - v_prev) / secs;
+      }
+    } else {
+      w.partial = true;
+    }
+  }
+  return true;
+}
+
+void Engine::finish_asset(AssetAccum& acc) {
+  acc.finish(config_.windows_ns, config_.regime_threshold);
+  AssetMetrics& a = acc.a;
+  if (a.asset < assets_.size() && assets_[a.asset]) {
+    const AssetState& s = *assets_[a.asset];
+    a.liq_long_total = s.liq_long_total;
+    a.liq_short_total = s.liq_short_total;
+    a.liq_long_usd_total = s.liq_long_usd_total;
+    a.liq_short_usd_total = s.liq_short_usd_total;
+  }
+}
+
+bool Engine::compute_asset(AssetId id, std::int64_t now_ns, AssetMetrics& out) {
+  auto acc = std::make_unique<AssetAccum>();
+  acc->reset(id, now_ns, config_.windows_ns);
+  const std::size_t n = std::min(table_.size(), instruments_.size());
+  InstrumentMetrics m;
+  for (std::size_t i = 0; i < n; ++i) {
+    const auto& info = table_.get(static_cast<InstrumentId>(i));
+    if (!instruments_[i] || info.asset != id) continue;
+    if (compute_instrument(static_cast<InstrumentId>(i), now_ns, m)) acc->add(info, m);
+  }
+  finish_asset(*acc);
+  out = acc->a;
+  return out.has_data;
+}
+
+void Engine::publish(std::int64_t now_ns, bool all) {
+  now_ns_ = std::max(now_ns_, now_ns);
+  InstrumentMetrics m;
+  if (!all) {
+    for (const InstrumentId id : dirty_) {
+      instruments_[id]->dirty = false;
+      if (compute_instrument(id, now_ns_, m)) out_.publish_instrument(m);
+    }
+    dirty_.clear();
+    out_.end_round(now_ns_);
+    return;
+  }
+  const std::size_t na = std::min(table_.asset_count(), assets_.size());
+  if (accum_.size() < na) accum_.resize(na);
+  for (std::size_t i = 0; i < na; ++i) {
+    accum_[i].reset(static_cast<AssetId>(i), now_ns_, config_.windows_ns);
+  }
+  const std::size_t n = std::min(table_.size(), instruments_.size());
+  for (std::size_t i = 0; i < n; ++i) {
+    if (!instruments_[i]) continue;
+    instruments_[i]->dirty = false;
+    if (!compute_instrument(static_cast<InstrumentId>(i), now_ns_, m)) continue;
+    out_.publish_instrument(m);
+    const auto& info = table_.get(static_cast<InstrumentId>(i));
+    if (info.asset < na) accum_[info.asset].add(info, m);
+  }
+  dirty_.clear();
+  for (std::size_t i = 0; i < na; ++i) {
+    finish_asset(accum_[i]);
+    if (accum_[i].a.has_data) out_.publish_asset(accum_[i].a);
+  }
+  out_.end_round(now_ns_);
+}
+
+void Engine::refit(std::int64_t now_ns) { now_ns_ = std::max(now_ns_, now_ns); }
+
+}  // namespace levdyn::core

@@ -1,0 +1,261 @@
+// Tests for core::Engine: every DESIGN §5 formula on hand-computed cases, window edges, gaps,
+// inverse instruments and asset aggregation.
+#include "core/engine.h"
+
+#include <gtest/gtest.h>
+
+#include <cmath>
+
+namespace levdyn::core {
+namespace {
+
+constexpr std::int64_t kS = 1'000'000'000;  // one second in ns
+constexpr std::int64_t kT0 = 1'700'000'000 * kS;
+
+class EngineTest : public testing::Test {
+ protected:
+  EngineTest() {
+    InstrumentSpec btc;
+    btc.venue = Venue::kBinance;
+    btc.symbol = "BTCUSDT";
+    btc.asset = "BTC";
+    linear_ = table_.add(btc);
+    InstrumentSpec inv;
+    inv.venue = Venue::kDeribit;
+    inv.symbol = "BTC-PERPETUAL";
+    inv.asset = "BTC";
+    inv.kind = ContractKind::kInverse;
+    inv.contract_value = 10;
+    inverse_ = table_.add(inv);
+  }
+
+  void make_engine(std::vector<std::int64_t> windows, int buckets) {
+    config_.windows_ns = std::move(windows);
+    config_.buckets_per_window = buckets;
+    std::int64_t w[kMaxWindows];
+    for (std::size_t i = 0; i < config_.windows_ns.size(); ++i) w[i] = config_.windows_ns[i];
+    state_ = std::make_unique<PublishedState>(table_, static_cast<int>(config_.windows_ns.size()), w);
+    engine_ = std::make_unique<Engine>(config_, table_, *state_);
+  }
+
+  NormalizedEvent ev(EventType type, InstrumentId id, std::int64_t t) const {
+    return make_event(type, table_.get(id).venue, id, t, t, t);
+  }
+  void oi(InstrumentId id, std::int64_t t, double base, double usd = kAbsent) {
+    auto e = ev(EventType::kOpenInterest, id, t);
+    e.oi = OpenInterest{kAbsent, base, usd, OiSource::kRest};
+    engine_->apply(e);
+  }
+  void mark(InstrumentId id, std::int64_t t, double px, double funding = kAbsent,
+            std::int32_t interval = 0) {
+    auto e = ev(EventType::kMarkPrice, id, t);
+    e.mark = MarkPrice{px, kAbsent, funding, interval};
+    engine_->apply(e);
+  }
+  void liq(InstrumentId id, std::int64_t t, Position p, double usd) {
+    auto e = ev(EventType::kLiquidation, id, t);
+    e.liq = Liquidation{1, usd, usd, p, p == Position::kLong ? Side::kSell : Side::kBuy,
+                        Completeness::kFull};
+    engine_->apply(e);
+  }
+  void trade(InstrumentId id, std::int64_t t, double usd) {
+    auto e = ev(EventType::kTrade, id, t);
+    e.trade = Trade{1, usd, usd, Side::kBuy};
+    engine_->apply(e);
+  }
+  InstrumentMetrics at(InstrumentId id, std::int64_t now) {
+    InstrumentMetrics m;
+    EXPECT_TRUE(engine_->compute_instrument(id, now, m));
+    return m;
+  }
+
+  InstrumentTable table_;
+  InstrumentId linear_ = 0, inverse_ = 0;
+  EngineConfig config_;
+  std::unique_ptr<PublishedState> state_;
+  std::unique_ptr<Engine> engine_;
+};
+
+// Verifies oi_usd, oi_change_usd/pct, velocity, price change, regime, liquidation sums, rate,
+// imbalance, liq_to_oi, volume, turnover and forced_share on a hand-computed 60 s window.
+TEST_F(EngineTest, WindowFormulasHandComputed) {
+  make_engine({60 * kS}, 60);
+  oi(linear_, kT0, 100);
+  mark(linear_, kT0, 50'000);
+  liq(linear_, kT0 + 1 * kS, Position::kLong, 700);  // falls out of the window by `now`
+  liq(linear_, kT0 + 30 * kS, Position::kLong, 1'000);
+  trade(linear_, kT0 + 40 * kS, 100'000);
+  trade(linear_, kT0 + 50 * kS, 50'000);
+  oi(linear_, kT0 + 60 * kS, 110);
+  mark(linear_, kT0 + 60 * kS, 51'000);
+  liq(linear_, kT0 + 61 * kS, Position::kShort, 500);
+
+  const auto m = at(linear_, kT0 + 61 * kS + kS / 2);
+  EXPECT_DOUBLE_EQ(m.oi_usd, 110 * 51'000.0);
+  EXPECT_DOUBLE_EQ(m.oi_base, 110);
+  const WindowMetrics& w = m.windows[0];
+  EXPECT_DOUBLE_EQ(w.oi_change_usd, 10 * 51'000.0);
+  EXPECT_DOUBLE_EQ(w.oi_change_pct, 0.1);
+  EXPECT_DOUBLE_EQ(w.oi_velocity_usd_s, 10 * 51'000.0 / 60);
+  EXPECT_DOUBLE_EQ(w.price_change_pct, 0.02);
+  EXPECT_EQ(w.regime, Regime::kNewLongs);
+  EXPECT_DOUBLE_EQ(w.liq_long_usd, 1'000);
+  EXPECT_DOUBLE_EQ(w.liq_short_usd, 500);
+  EXPECT_EQ(w.liq_long_count, 1u);
+  EXPECT_EQ(w.liq_short_count, 1u);
+  EXPECT_DOUBLE_EQ(w.liq_rate_usd_s, 1'500.0 / 60);
+  EXPECT_DOUBLE_EQ(w.liq_imbalance, 500.0 / 1'500.0);
+  EXPECT_DOUBLE_EQ(w.liq_to_oi, 1'500.0 / (100 * 50'000.0));
+  EXPECT_DOUBLE_EQ(w.volume_usd, 150'000);
+  EXPECT_DOUBLE_EQ(w.turnover, 150'000 / (110 * 51'000.0));
+  EXPECT_DOUBLE_EQ(w.forced_share, 1'500.0 / 150'000);
+  EXPECT_TRUE(std::isnan(w.oi_acceleration_usd_s2));  // no history at t − 2W
+  // Totals keep the liquidation that left the window.
+  EXPECT_EQ(m.liq_long_total, 2u);
+  EXPECT_DOUBLE_EQ(m.liq_long_usd_total, 1'700);
+}
+
+// Verifies acceleration = (velocity over [t−W,t] − velocity over [t−2W,t−W]) / W.
+TEST_F(EngineTest, Acceleration) {
+  make_engine({10 * kS}, 10);
+  mark(linear_, 100 * kS, 10);
+  oi(linear_, 100 * kS, 100);
+  oi(linear_, 110 * kS, 120);
+  oi(linear_, 120 * kS, 130);
+  const WindowMetrics w = at(linear_, 121 * kS + kS / 2).windows[0];
+  EXPECT_DOUBLE_EQ(w.oi_change_usd, 100);      // (130 − 120) · 10
+  EXPECT_DOUBLE_EQ(w.oi_velocity_usd_s, 10);
+  EXPECT_DOUBLE_EQ(w.oi_acceleration_usd_s2, (10.0 - 20.0) / 10);
+  EXPECT_EQ(w.regime, Regime::kFlat);          // price did not move
+}
+
+// Verifies the four price/OI regimes.
+TEST_F(EngineTest, Regimes) {
+  struct Case {
+    double p1, b1;
+    Regime want;
+  } cases[] = {{110, 110, Regime::kNewLongs},
+               {110, 90, Regime::kShortCovering},
+               {90, 110, Regime::kNewShorts},
+               {90, 90, Regime::kLongLiquidation}};
+  for (const auto& c : cases) {
+    SCOPED_TRACE(to_string(c.want));
+    make_engine({10 * kS}, 10);
+    mark(linear_, 100 * kS, 100);
+    oi(linear_, 100 * kS, 100);
+    mark(linear_, 110 * kS, c.p1);
+    oi(linear_, 110 * kS, c.b1);
+    EXPECT_EQ(at(linear_, 111 * kS).windows[0].regime, c.want);
+  }
+}
+
+// Verifies the window edge: a bucket leaves the window exactly when it is W old, and B(t−W)
+// is the last value at or before the start of the bucket holding t−W.
+TEST_F(EngineTest, WindowEdges) {
+  make_engine({10 * kS}, 10);
+  liq(linear_, 100 * kS, Position::kLong, 5);
+  EXPECT_DOUBLE_EQ(at(linear_, 109 * kS + kS - 1).windows[0].liq_long_usd, 5);  // 9.99 s old
+  EXPECT_DOUBLE_EQ(at(linear_, 110 * kS).windows[0].liq_long_usd, 0);           // 10 s old
+  // A window that has not seen W of history yet is partial and has no OI change.
+  make_engine({10 * kS}, 10);
+  mark(linear_, 100 * kS, 10);
+  oi(linear_, 100 * kS, 1);
+  const WindowMetrics early = at(linear_, 105 * kS).windows[0];
+  EXPECT_TRUE(early.partial);
+  EXPECT_TRUE(std::isnan(early.oi_change_usd));
+  const WindowMetrics later = at(linear_, 112 * kS).windows[0];
+  EXPECT_FALSE(later.partial);
+  EXPECT_DOUBLE_EQ(later.oi_change_usd, 0);
+}
+
+// Verifies a feed gap marks every window spanning it partial until it has rolled out.
+TEST_F(EngineTest, GapMakesWindowPartial) {
+  make_engine({10 * kS}, 10);
+  mark(linear_, 100 * kS, 10);
+  oi(linear_, 100 * kS, 1);
+  EXPECT_FALSE(at(linear_, 111 * kS).windows[0].partial);
+  auto down = make_event(EventType::kFeedStatus, Venue::kBinance, kNoInstrument, 0, 112 * kS, 0);
+  down.status = FeedStatus{false, FeedReason::kReadError, 0};
+  engine_->apply(down);
+  auto up = down;
+  up.recv_wall_ns = 115 * kS;
+  up.status.up = true;
+  engine_->apply(up);
+  EXPECT_TRUE(at(linear_, 116 * kS).windows[0].partial);
+  EXPECT_TRUE(at(linear_, 124 * kS).windows[0].partial);   // bucket 115 still inside
+  EXPECT_FALSE(at(linear_, 126 * kS).windows[0].partial);  // gap rolled out
+}
+
+// Verifies late events (exchange time in the past) are filed under their own time.
+TEST_F(EngineTest, LateEventsUseTheirOwnTime) {
+  make_engine({10 * kS}, 10);
+  liq(linear_, 120 * kS, Position::kShort, 1);
+  auto late = ev(EventType::kLiquidation, linear_, 115 * kS);
+  late.recv_wall_ns = 121 * kS;
+  late.liq = Liquidation{1, 2, 2, Position::kLong, Side::kSell, Completeness::kFull};
+  engine_->apply(late);
+  auto too_old = late;
+  too_old.exchange_ts_ns = 100 * kS;
+  engine_->apply(too_old);
+  const auto m = at(linear_, 121 * kS);
+  EXPECT_DOUBLE_EQ(m.windows[0].liq_long_usd, 2);   // the too-old one counts in totals only
+  EXPECT_EQ(m.liq_long_total, 2u);
+  EXPECT_DOUBLE_EQ(at(linear_, 125 * kS + 1).windows[0].liq_long_usd, 0);
+}
+
+// Verifies inverse OI: oi_usd is contracts × contract value as reported; B = USD / mark.
+TEST_F(EngineTest, InverseInstrument) {
+  make_engine({10 * kS}, 10);
+  mark(inverse_, 100 * kS, 50'000, 0.0001, 28'800);
+  oi(inverse_, 100 * kS, kAbsent, 1'000'000);
+  mark(inverse_, 110 * kS, 40'000);
+  const auto m = at(inverse_, 111 * kS);
+  EXPECT_DOUBLE_EQ(m.oi_usd, 1'000'000);
+  EXPECT_DOUBLE_EQ(m.oi_base, 25);  // 1e6 / 40000
+  // B(t−W) = 1e6/50000 = 20, B(t) = 25: the same USD holds more coins after a price fall.
+  EXPECT_DOUBLE_EQ(m.windows[0].oi_change_usd, 5 * 40'000.0);
+  EXPECT_DOUBLE_EQ(m.funding_rate_8h, 0.0001);
+}
+
+// Verifies asset aggregation: summed OI, OI-weighted and mean funding (8 h), summed
+// liquidations, venues mask, and publication through PublishedState.
+TEST_F(EngineTest, AssetAggregates) {
+  make_engine({10 * kS}, 10);
+  mark(linear_, 100 * kS, 100, 0.0001, 8 * 3600);  // 8 h rate 0.0001
+  oi(linear_, 100 * kS, 30);                       // 3000 USD
+  mark(inverse_, 100 * kS, 100, 0.0001, 3600);     // hourly 0.0001 => 8 h 0.0008
+  oi(inverse_, 100 * kS, kAbsent, 1000);           // 1000 USD
+  liq(linear_, 101 * kS, Position::kLong, 10);
+  liq(inverse_, 102 * kS, Position::kShort, 30);
+  engine_->publish(103 * kS, true);
+  AssetMetrics a;
+  ASSERT_TRUE(state_->asset(table_.find_asset("BTC"), a));
+  EXPECT_DOUBLE_EQ(a.oi_usd, 4000);
+  EXPECT_DOUBLE_EQ(a.funding_oi_weighted, (0.0001 * 3000 + 0.0008 * 1000) / 4000);
+  EXPECT_DOUBLE_EQ(a.funding_mean, (0.0001 + 0.0008) / 2);
+  EXPECT_DOUBLE_EQ(a.windows[0].liq_long_usd, 10);
+  EXPECT_DOUBLE_EQ(a.windows[0].liq_short_usd, 30);
+  EXPECT_DOUBLE_EQ(a.windows[0].liq_imbalance, -0.5);
+  EXPECT_EQ(a.venues, (1u << static_cast<int>(Venue::kBinance)) |
+                          (1u << static_cast<int>(Venue::kDeribit)));
+  InstrumentMetrics m;
+  ASSERT_TRUE(state_->instrument(linear_, m));
+  EXPECT_DOUBLE_EQ(m.oi_usd, 3000);
+  NormalizedEvent last;
+  ASSERT_TRUE(state_->liquidations().read(state_->liquidations().head() - 1, last));
+  EXPECT_EQ(last.instrument, inverse_);
+}
+
+// Verifies no liquidations gives a null imbalance and zero rate, never an invented number.
+TEST_F(EngineTest, EmptyWindowValues) {
+  make_engine({10 * kS}, 10);
+  mark(linear_, 100 * kS, 100);
+  const WindowMetrics w = at(linear_, 101 * kS).windows[0];
+  EXPECT_TRUE(std::isnan(w.liq_imbalance));
+  EXPECT_DOUBLE_EQ(w.liq_rate_usd_s, 0);
+  EXPECT_TRUE(std::isnan(w.forced_share));  // no volume
+  EXPECT_TRUE(std::isnan(w.turnover));      // no OI
+}
+
+}  // namespace
+}  // namespace levdyn::core
