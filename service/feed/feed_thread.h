@@ -36,6 +36,8 @@ class FeedThread {
   void stop();
 
   [[nodiscard]] core::SpscQueue<core::NormalizedEvent>& ring() noexcept { return ring_; }
+  /// Wakes the engine after each push; set before start().
+  void set_parker(Parker* parker) noexcept { writer_.set_parker(parker); }
   [[nodiscard]] boost::asio::io_context& io_context() noexcept { return ioc_; }
 
  private:

@@ -46,7 +46,14 @@ void write(Level level, const char* fmt, ...) noexcept {
   va_start(ap, fmt);
   const int m = std::vsnprintf(buf + n, sizeof buf - static_cast<std::size_t>(n) - 1, fmt, ap);
   va_end(ap);
-  if (m > 0) n += std::min(m, static_cast<int>(sizeof buf) - n - 2);
+  if (m > 0) {
+    const int end = n + std::min(m, static_cast<int>(sizeof buf) - n - 2);
+    // One event, one line: control characters from peer bodies would forge log lines.
+    for (int i = n; i < end; ++i) {
+      if (static_cast<unsigned char>(buf[i]) < 0x20) buf[i] = ' ';
+    }
+    n = end;
+  }
   buf[n++] = '\n';
   (void)!::write(2, buf, static_cast<std::size_t>(n));
 }

@@ -17,6 +17,7 @@ bool RingWriter::push(std::span<const core::NormalizedEvent> events, core::Venue
     for (; i < events.size(); ++i) {
       if (!ring_.try_push(events[i])) break;
     }
+    if (parker_ != nullptr && i > 0) parker_->unpark();
     if (i == events.size()) return true;
     // The ring is full: count the stall (levdyn_queue_full_total) and keep the rest.
     stats_.queue_full_total.fetch_add(1, std::memory_order_relaxed);
@@ -50,6 +51,7 @@ void RingWriter::retry() {
   while (pending_head_ < pending_.size() && ring_.try_push(pending_[pending_head_])) {
     ++pending_head_;
   }
+  if (parker_ != nullptr) parker_->unpark();
   if (pending_head_ < pending_.size()) {
     backoff_us_ = std::min(backoff_us_ * 2, 1000);  // the engine is behind: back off to 1 ms
     schedule_retry();

@@ -13,6 +13,7 @@
 #include "core/events.h"
 #include "core/spsc_queue.h"
 #include "service/feed/feed_stats.h"
+#include "service/feed/parker.h"
 
 namespace levdyn::feed {
 
@@ -21,6 +22,9 @@ class RingWriter {
  public:
   RingWriter(boost::asio::io_context& ioc, core::SpscQueue<core::NormalizedEvent>& ring,
              FeedStats& stats);
+
+  /// The engine's parker, woken after every push (optional).
+  void set_parker(Parker* parker) noexcept { parker_ = parker; }
 
   /// Pushes events in order. Returns true when all are in the ring; false when some wait in
   /// the pending list, in which case the caller must pause and resume in on_drained().
@@ -42,6 +46,7 @@ class RingWriter {
   std::vector<core::NormalizedEvent> pending_;
   std::size_t pending_head_ = 0;
   std::vector<std::function<void()>> waiters_;
+  Parker* parker_ = nullptr;
   bool retry_armed_ = false;
   int backoff_us_ = 20;
 };

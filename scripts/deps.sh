@@ -1,0 +1,23 @@
+#!/bin/sh
+# usage: scripts/deps.sh LIST...   install the Debian packages named in the given list files
+# when missing (as root with apt-get; otherwise print the exact command and fail).
+set -eu
+missing=""
+for list in "$@"; do
+  for pkg in $(grep -v '^#' "$list" | awk 'NF {print $1}'); do
+    if ! dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q 'ok installed'; then
+      missing="$missing $pkg"
+    fi
+  done
+done
+[ -z "$missing" ] && exit 0
+if [ "$(id -u)" = 0 ]; then
+  echo "deps: installing$missing"
+  apt-get -o DPkg::Lock::Timeout=600 update -qq
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends \
+    -o DPkg::Lock::Timeout=600 $missing >/dev/null
+else
+  echo "deps: missing Debian packages:$missing" >&2
+  echo "deps: run: sudo apt-get update && sudo apt-get install -y --no-install-recommends$missing" >&2
+  exit 1
+fi
