@@ -47,6 +47,7 @@ struct Engine::InstrumentState {
   double funding_rate = kAbsent;
   std::int32_t funding_interval_s = 0;
   std::int64_t updated_at_ns = 0;
+  std::int64_t oi_updated_at_ns = 0;
   std::uint64_t liq_long_total = 0, liq_short_total = 0, trades_total = 0, events_total = 0;
   double liq_long_usd_total = 0, liq_short_usd_total = 0, volume_usd_total = 0;
   bool has_data = false;
@@ -259,6 +260,7 @@ void Engine::apply(const NormalizedEvent& e) {
       if (present(e.oi.contracts)) st->oi_contracts = e.oi.contracts;
       if (present(e.oi.base)) st->oi_base = e.oi.base;
       if (present(e.oi.notional_usd)) st->oi_usd_direct = e.oi.notional_usd;
+      st->oi_updated_at_ns = std::max(st->oi_updated_at_ns, e.recv_wall_ns);
       state_changed = true;
       break;
     case EventType::kMarkPrice:
@@ -287,6 +289,7 @@ bool Engine::compute_instrument(InstrumentId id, std::int64_t now_ns, Instrument
   m.has_data = st.has_data;
   m.as_of_ns = now_ns;
   m.updated_at_ns = st.updated_at_ns;
+  m.oi_updated_at_ns = st.oi_updated_at_ns;
   m.oi_contracts = st.oi_contracts;
   m.oi_base = st.base();
   m.oi_usd = st.oi_usd();

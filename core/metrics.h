@@ -53,6 +53,7 @@ struct InstrumentMetrics {
   bool has_data;
   std::int64_t as_of_ns;           // engine time of the computation
   std::int64_t updated_at_ns;      // event time of the last event applied
+  std::int64_t oi_updated_at_ns;   // receive time of the last open-interest update (0: none)
   double oi_contracts;
   double oi_base;
   double oi_usd;

@@ -1,12 +1,224 @@
 #include "service/app/cli.h"
 
+#include <unistd.h>
+
 #include <cstdio>
+#include <cstring>
+#include <fstream>
+#include <iostream>
+#include <map>
+#include <optional>
+#include <set>
+#include <string>
+#include <vector>
+
+#include "service/app/config.h"
+#include "service/app/normalize.h"
+#include "service/app/service.h"
+#include "service/app/version.h"
+#include "service/feed/log.h"
+
+extern char** environ;
 
 namespace levdyn::app {
 
-int run_cli(int, char**) {
-  std::fputs("levdyn: usage: levdyn serve|demo|sim|normalize|version\n", stderr);
+namespace {
+
+constexpr const char* kUsage =
+    "usage: levdyn <command> [options]\n"
+    "\n"
+    "commands:\n"
+    "  serve [--config FILE] [--listen HOST:PORT] [--record DIR]\n"
+    "                      run the service (the default command)\n"
+    "  demo [--config FILE] [--listen HOST:PORT] [--scenario NAME] [--record DIR]\n"
+    "                      the service fed by the built-in simulator over loopback wss (offline)\n"
+    "  sim [--scenario NAME] [--port N] [--listen HOST:PORT]\n"
+    "                      the exchange simulator alone\n"
+    "  normalize [--venue V] [FILE]\n"
+    "                      raw frames (JSONL frames or bare messages) -> normalized events\n"
+    "  healthcheck [--url URL]\n"
+    "                      exit 0 when GET /healthz answers 200 (for container HEALTHCHECK)\n"
+    "  version             version, build and dependency versions\n"
+    "\n"
+    "Errors in flags or config print one line naming the field and exit 2.\n";
+
+/// Flags of one subcommand: name -> takes a value.
+struct Flags {
+  std::map<std::string, std::string> values;
+  std::vector<std::string> positional;
+};
+
+int usage_error(const std::string& message) {
+  std::fprintf(stderr, "levdyn: %s\n", message.c_str());
   return 2;
+}
+
+// Parses "--name value" and "--name=value" against the allowed flag set.
+bool parse_flags(int argc, char** argv, int first, const std::set<std::string>& allowed,
+                 std::size_t max_positional, Flags& out, std::string& error) {
+  for (int i = first; i < argc; ++i) {
+    std::string a = argv[i];
+    if (a == "-h" || a == "--help") {
+      out.values["help"] = "1";
+      continue;
+    }
+    if (a.rfind("--", 0) == 0) {
+      std::string name = a.substr(2), value;
+      const auto eq = name.find('=');
+      bool has_value = false;
+      if (eq != std::string::npos) {
+        value = name.substr(eq + 1);
+        name = name.substr(0, eq);
+        has_value = true;
+      }
+      if (!allowed.count(name)) {
+        error = "--" + name + ": unknown flag for this command";
+        return false;
+      }
+      if (!has_value) {
+        if (i + 1 >= argc) {
+          error = "--" + name + ": needs a value";
+          return false;
+        }
+        value = argv[++i];
+      }
+      out.values[name] = value;
+      continue;
+    }
+    if (out.positional.size() >= max_positional) {
+      error = "unexpected argument '" + a + "'";
+      return false;
+    }
+    out.positional.push_back(a);
+  }
+  return true;
+}
+
+int cmd_version() {
+  std::printf("%s", version_text().c_str());
+  return 0;
+}
+
+int cmd_normalize(const Flags& f) {
+  std::optional<core::Venue> venue;
+  if (auto it = f.values.find("venue"); it != f.values.end()) {
+    core::Venue v;
+    if (!core::parse_venue(it->second, v)) {
+      return usage_error("--venue: unknown venue '" + it->second +
+                         "' (binance, bybit, okx, deribit, bitmex, hyperliquid)");
+    }
+    venue = v;
+  }
+  std::ifstream file;
+  std::istream* in = &std::cin;
+  if (!f.positional.empty() && f.positional[0] != "-") {
+    file.open(f.positional[0], std::ios::binary);
+    if (!file) return usage_error("cannot open '" + f.positional[0] + "'");
+    in = &file;
+  }
+  std::ios::sync_with_stdio(false);
+  const auto stats = normalize_stream(*in, std::cout, std::cerr, venue);
+  std::cout.flush();
+  std::fprintf(stderr, "normalize: %llu frames, %llu events, %llu rejected\n",
+               static_cast<unsigned long long>(stats.frames),
+               static_cast<unsigned long long>(stats.events),
+               static_cast<unsigned long long>(stats.errors));
+  return 0;
+}
+
+Config load(const Flags& f) {
+  std::string path;
+  if (auto it = f.values.find("config"); it != f.values.end()) {
+    path = it->second;
+  } else if (const char* env = std::getenv("LEVDYN_CONFIG"); env != nullptr && *env != '\0') {
+    path = env;
+  }
+  Config c = load_config(path, environ);
+  if (auto it = f.values.find("listen"); it != f.values.end()) {
+    check_listen("--listen", it->second);
+    c.http.listen = it->second;
+  }
+  if (auto it = f.values.find("record"); it != f.values.end()) c.capture.dir = it->second;
+  log::Level lvl;
+  if (log::parse_level(c.log_level, lvl)) log::set_level(lvl);
+  return c;
+}
+
+}  // namespace
+
+int run_cli(int argc, char** argv) {
+  std::string cmd = argc > 1 ? argv[1] : "serve";
+  int first = 2;
+  if (cmd.rfind("--", 0) == 0) {  // `levdyn --config x` = `levdyn serve --config x`
+    cmd = "serve";
+    first = 1;
+  }
+  if (cmd == "-h" || cmd == "--help" || cmd == "help") {
+    std::fputs(kUsage, stdout);
+    return 0;
+  }
+  static const std::map<std::string, std::pair<std::set<std::string>, std::size_t>> kCommands = {
+      {"serve", {{"config", "listen", "record"}, 0}},
+      {"demo", {{"config", "listen", "scenario", "record"}, 0}},
+      {"sim", {{"scenario", "port", "listen"}, 0}},
+      {"normalize", {{"venue"}, 1}},
+      {"healthcheck", {{"url"}, 0}},
+      {"version", {{}, 0}},
+  };
+  const auto it = kCommands.find(cmd);
+  if (it == kCommands.end()) {
+    std::fputs(kUsage, stderr);
+    return usage_error("unknown command '" + cmd + "'");
+  }
+  Flags flags;
+  std::string error;
+  if (!parse_flags(argc, argv, first, it->second.first, it->second.second, flags, error)) {
+    return usage_error(cmd + ": " + error);
+  }
+  if (flags.values.count("help")) {
+    std::fputs(kUsage, stdout);
+    return 0;
+  }
+  try {
+    if (cmd == "version") return cmd_version();
+    if (cmd == "normalize") return cmd_normalize(flags);
+    if (cmd == "healthcheck") {
+      const auto url = flags.values.count("url") ? flags.values.at("url")
+                                                 : std::string("http://127.0.0.1:8080/healthz");
+      return run_healthcheck(url);
+    }
+    if (cmd == "sim") {
+      SimOptions o;
+      if (flags.values.count("scenario")) o.scenario = flags.values.at("scenario");
+      if (flags.values.count("listen")) {
+        check_listen("--listen", flags.values.at("listen"));
+        o.listen = flags.values.at("listen");
+      }
+      if (flags.values.count("port")) {
+        const std::string& p = flags.values.at("port");
+        char* end = nullptr;
+        const long v = std::strtol(p.c_str(), &end, 10);
+        if (p.empty() || *end != '\0' || v < 0 || v > 65535) {
+          return usage_error("--port: expected 0..65535, got '" + p + "'");
+        }
+        o.port = static_cast<int>(v);
+      }
+      return run_sim(o);
+    }
+    Config config = load(flags);
+    if (cmd == "demo") {
+      DemoOptions o;
+      if (flags.values.count("scenario")) o.scenario = flags.values.at("scenario");
+      o.config_given = flags.values.count("config") > 0;
+      return run_demo(config, o);
+    }
+    return run_serve(config);
+  } catch (const ConfigError& e) {
+    return usage_error(e.what());
+  } catch (const std::exception& e) {
+    std::fprintf(stderr, "levdyn: %s\n", e.what());
+    return 1;
+  }
 }
 
 }  // namespace levdyn::app

@@ -1,0 +1,94 @@
+#pragma once
+
+// levdyn's configuration (DESIGN §6): YAML file, every key overridable by an environment
+// variable (LEVDYN_<PATH> with dots as underscores, e.g. LEVDYN_HTTP_LISTEN,
+// LEVDYN_VENUES_BINANCE_SYMBOLS=BTCUSDT,ETHUSDT), validated strictly: unknown keys and bad
+// values are errors that name the key.
+
+#include <array>
+#include <chrono>
+#include <cstdint>
+#include <map>
+#include <optional>
+#include <stdexcept>
+#include <string>
+#include <vector>
+
+#include "core/events.h"
+#include "service/feed/ws_session.h"
+#include "service/venues/codec.h"
+
+namespace levdyn::app {
+
+/// A configuration error: `key` is the dotted path (or flag) at fault.
+class ConfigError : public std::runtime_error {
+ public:
+  ConfigError(std::string key, const std::string& message)
+      : std::runtime_error(key + ": " + message), key_(std::move(key)) {}
+  [[nodiscard]] const std::string& key() const noexcept { return key_; }
+
+ private:
+  std::string key_;
+};
+
+struct HttpSettings {
+  std::string listen = "0.0.0.0:8080";
+  int max_connections = 1024;
+  std::chrono::milliseconds idle_timeout{30'000};
+  std::chrono::milliseconds header_timeout{10'000};
+  std::size_t max_header_bytes = 8192;
+  std::size_t max_body_bytes = 1u << 20;
+};
+
+struct HawkesSettings {
+  std::chrono::milliseconds window{3'600'000};
+  std::chrono::milliseconds decay{30'000};
+  int min_events = 50;
+};
+
+struct CascadeSettings {
+  double trigger_ratio = 5;
+  double exit_ratio = 2;
+  double floor_usd_s = 50'000;
+  std::chrono::milliseconds quiet{60'000};
+};
+
+struct CaptureSettings {
+  std::string dir;
+  std::chrono::milliseconds rotate{3'600'000};
+};
+
+struct Config {
+  HttpSettings http;
+  std::vector<std::chrono::milliseconds> windows{std::chrono::minutes(1), std::chrono::minutes(5),
+                                                 std::chrono::minutes(15), std::chrono::hours(1)};
+  feed::TlsSettings tls;
+  std::array<venues::VenueSettings, core::kVenueCount> venues;  // by core::Venue
+  HawkesSettings hawkes;
+  CascadeSettings cascade;
+  CaptureSettings capture;
+  std::chrono::milliseconds stream_interval{1000};
+  int feed_threads = 1;
+  std::size_t ring_capacity = 65536;
+  std::string metadata_cache_dir;                 // empty: $XDG_CACHE_HOME/levdyn or /tmp
+  std::chrono::milliseconds metadata_timeout{5000};
+  std::string log_level = "info";
+  std::string source;                             // where it was loaded from (for logs)
+};
+
+/// Defaults: DESIGN §6 (every venue enabled with its production URLs).
+[[nodiscard]] Config default_config();
+
+/// Loads `path` (empty = defaults only), then applies environment overrides from `env`
+/// (pass `environ`). Throws ConfigError naming the key.
+[[nodiscard]] Config load_config(const std::string& path, char** env);
+
+/// Parses "500ms", "2s", "1m", "1h", "1d" (integer + unit). Throws std::invalid_argument.
+[[nodiscard]] std::chrono::milliseconds parse_duration(std::string_view text);
+/// Formats a duration in the largest exact unit ("1m", "90s", "250ms").
+[[nodiscard]] std::string format_duration(std::chrono::milliseconds d);
+
+/// Validates a "HOST:PORT" listen address. Throws ConfigError(key).
+void check_listen(const std::string& key, const std::string& value);
+
+}  // namespace levdyn::app

@@ -1,0 +1,87 @@
+#include "service/app/normalize.h"
+
+#include <array>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "core/instrument_table.h"
+#include "service/capture/jsonl.h"
+#include "service/venues/codec.h"
+#include "service/venues/event_json.h"
+#include "service/venues/metadata.h"
+
+namespace levdyn::app {
+
+NormalizeStats normalize_stream(std::istream& in, std::ostream& out, std::ostream& err,
+                                std::optional<core::Venue> venue) {
+  NormalizeStats stats;
+  core::InstrumentTable table;
+  // Contract specs of the bundled instruments; every other symbol is accepted as seen
+  // (empty symbol lists), with quantities that need an unknown contract value left out.
+  for (int v = 0; v < core::kVenueCount; ++v) {
+    for (const auto& s : venues::bundled_instruments(static_cast<core::Venue>(v))) table.add(s);
+  }
+  std::array<std::unique_ptr<venues::Codec>, core::kVenueCount> codecs;
+  auto codec_for = [&](core::Venue v) -> venues::Codec* {
+    auto& c = codecs[static_cast<std::size_t>(v)];
+    if (!c) {
+      venues::VenueSettings s = venues::default_settings(v);
+      s.venue = v;
+      s.symbols.clear();
+      c = venues::make_codec(s, table);
+      if (c) {
+        for (std::size_t e = 0; e < c->ws_endpoints().size(); ++e) {
+          c->on_connected(static_cast<std::uint16_t>(e));
+        }
+      }
+    }
+    return c.get();
+  };
+  std::string line, reply, error, buf;
+  std::vector<core::NormalizedEvent> events;
+  capture::JsonlFrame frame;
+  auto report = [&](const std::string& what) {
+    ++stats.errors;
+    if (stats.errors <= 50) err << "line " << stats.lines << ": " << what << '\n';
+  };
+  while (std::getline(in, line)) {
+    ++stats.lines;
+    const auto r = capture::parse_jsonl_line(line, venue.has_value(),
+                                             venue.value_or(core::Venue::kBinance), frame, error);
+    if (r == capture::JsonlResult::kBlank) continue;
+    if (r == capture::JsonlResult::kError) {
+      report(error + (venue ? "" : " (give --venue for bare messages)"));
+      continue;
+    }
+    if (frame.status) continue;  // feed transitions carry no market data
+    ++stats.frames;
+    venues::Codec* codec = codec_for(frame.venue);
+    if (codec == nullptr) {
+      report("venue " + std::string(core::to_string(frame.venue)) + " has no codec");
+      continue;
+    }
+    venues::FrameMeta meta;
+    meta.channel = frame.channel;
+    meta.endpoint = frame.connection;
+    meta.recv_wall_ns = frame.ts_ns;
+    events.clear();
+    reply.clear();
+    const auto res = codec->decode(frame.frame, meta, events, reply);
+    if (venues::is_error(res.status)) {
+      report(std::string(venues::to_string(res.status)) + ": " + frame.frame.substr(0, 120));
+      continue;
+    }
+    for (const auto& e : events) {
+      buf.clear();
+      venues::append_event_json(buf, e, table);
+      buf += '\n';
+      out << buf;
+      ++stats.events;
+    }
+  }
+  if (stats.errors > 50) err << "… " << stats.errors - 50 << " more rejected lines\n";
+  return stats;
+}
+
+}  // namespace levdyn::app

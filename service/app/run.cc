@@ -1,0 +1,122 @@
+// The run_* entry points of the subcommands: signal handling and process lifetime around
+// Service and the simulator.
+
+#include <signal.h>
+
+#include <boost/asio/connect.hpp>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/beast/core.hpp>
+#include <boost/beast/http.hpp>
+#include <chrono>
+#include <cstdio>
+
+#include "service/app/service.h"
+#include "service/app/sim_runner.h"
+#include "service/feed/log.h"
+
+namespace levdyn::app {
+
+namespace {
+
+/// Blocks SIGINT/SIGTERM/SIGHUP in every thread started after this call, so the controlling
+/// thread alone receives them through sigwait().
+sigset_t block_signals() {
+  sigset_t set;
+  sigemptyset(&set);
+  sigaddset(&set, SIGINT);
+  sigaddset(&set, SIGTERM);
+  sigaddset(&set, SIGHUP);
+  pthread_sigmask(SIG_BLOCK, &set, nullptr);
+  signal(SIGPIPE, SIG_IGN);
+  return set;
+}
+
+/// Waits for SIGINT or SIGTERM. SIGHUP is logged: symbol changes need a restart, because the
+/// engine's per-instrument state and published slots are sized at start (see README).
+void wait_for_stop(const sigset_t& set) {
+  while (true) {
+    int sig = 0;
+    if (sigwait(&set, &sig) != 0) continue;
+    if (sig == SIGHUP) {
+      LOG_WARN("SIGHUP: configuration reload is not supported; restart to change symbols");
+      continue;
+    }
+    LOG_INFO("%s received: shutting down", sig == SIGTERM ? "SIGTERM" : "SIGINT");
+    return;
+  }
+}
+
+}  // namespace
+
+int run_serve(const Config& config) {
+  const sigset_t set = block_signals();
+  Service service(config);
+  service.start();
+  wait_for_stop(set);
+  service.stop();
+  return 0;
+}
+
+int run_demo(Config config, const DemoOptions& options) {
+  const sigset_t set = block_signals();
+  SimRunner sim(options.scenario);
+  sim.start();
+  sim.point_config_at(config);
+  LOG_INFO("demo: simulator on 127.0.0.1:%u (scenario %s); feeds point at it",
+           static_cast<unsigned>(sim.port()), options.scenario.c_str());
+  Service service(config, ServiceOptions{false});
+  service.start();
+  wait_for_stop(set);
+  service.stop();
+  sim.stop();
+  return 0;
+}
+
+int run_sim(const SimOptions& options) {
+  const sigset_t set = block_signals();
+  SimRunner sim(options.scenario, options.listen, options.port);
+  sim.start();
+  std::printf("levdyn sim: scenario %s on 127.0.0.1:%u, CA certificate %s\n",
+              options.scenario.c_str(), static_cast<unsigned>(sim.port()), sim.ca_file().c_str());
+  sim.print_urls(stdout);
+  std::fflush(stdout);
+  wait_for_stop(set);
+  sim.stop();
+  return 0;
+}
+
+int run_healthcheck(const std::string& url) {
+  namespace beast = boost::beast;
+  namespace http = beast::http;
+  using tcp = boost::asio::ip::tcp;
+  // http://HOST:PORT/path
+  std::string rest = url;
+  if (rest.rfind("http://", 0) == 0) rest = rest.substr(7);
+  const auto slash = rest.find('/');
+  const std::string authority = rest.substr(0, slash);
+  const std::string target = slash == std::string::npos ? "/healthz" : rest.substr(slash);
+  const auto colon = authority.rfind(':');
+  const std::string host = colon == std::string::npos ? authority : authority.substr(0, colon);
+  const std::string port = colon == std::string::npos ? "80" : authority.substr(colon + 1);
+  try {
+    boost::asio::io_context ioc;
+    tcp::resolver resolver(ioc);
+    beast::tcp_stream stream(ioc);
+    stream.expires_after(std::chrono::seconds(3));
+    stream.connect(resolver.resolve(host, port));
+    http::request<http::empty_body> req{http::verb::get, target, 11};
+    req.set(http::field::host, host);
+    http::write(stream, req);
+    beast::flat_buffer buf;
+    http::response<http::string_body> res;
+    http::read(stream, buf, res);
+    if (res.result_int() == 200) return 0;
+    std::fprintf(stderr, "healthcheck: %s answered %u\n", url.c_str(), res.result_int());
+  } catch (const std::exception& e) {
+    std::fprintf(stderr, "healthcheck: %s: %s\n", url.c_str(), e.what());
+  }
+  return 1;
+}
+
+}  // namespace levdyn::app

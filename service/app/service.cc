@@ -1,0 +1,134 @@
+#include "service/app/service.h"
+
+#include <signal.h>
+
+#include <boost/asio/connect.hpp>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/beast/core.hpp>
+#include <boost/beast/http.hpp>
+#include <cstring>
+#include <stdexcept>
+#include <thread>
+
+#include "core/engine.h"
+#include "core/instrument_table.h"
+#include "core/published_state.h"
+#include "service/app/engine_runner.h"
+#include "service/app/instruments_loader.h"
+#include "service/app/service_http.h"
+#include "service/feed/feed_thread.h"
+#include "service/feed/latency_histogram.h"
+#include "service/feed/log.h"
+#include "service/venues/codec.h"
+
+namespace levdyn::app {
+
+namespace {
+
+core::EngineConfig engine_config(const Config& c) {
+  core::EngineConfig e;
+  e.windows_ns.clear();
+  for (auto w : c.windows) {
+    e.windows_ns.push_back(std::chrono::duration_cast<std::chrono::nanoseconds>(w).count());
+  }
+  e.hawkes_window_ns = std::chrono::duration_cast<std::chrono::nanoseconds>(c.hawkes.window).count();
+  e.hawkes_decay_ns = std::chrono::duration_cast<std::chrono::nanoseconds>(c.hawkes.decay).count();
+  e.hawkes_min_events = c.hawkes.min_events;
+  e.cascade_trigger_ratio = c.cascade.trigger_ratio;
+  e.cascade_exit_ratio = c.cascade.exit_ratio;
+  e.cascade_floor_usd_s = c.cascade.floor_usd_s;
+  e.cascade_quiet_ns = std::chrono::duration_cast<std::chrono::nanoseconds>(c.cascade.quiet).count();
+  return e;
+}
+
+}  // namespace
+
+struct Service::Impl {
+  explicit Impl(Config c, ServiceOptions o) : config(std::move(c)), options(o) {}
+
+  Config config;
+  ServiceOptions options;
+  core::InstrumentTable table;
+  feed::FeedStats feed_stats;
+  feed::LatencyHistogram pipeline_latency;
+  feed::LatencyHistogram exchange_lag;
+  std::unique_ptr<core::PublishedState> state;
+  std::unique_ptr<core::Engine> engine;
+  std::vector<std::unique_ptr<feed::FeedThread>> feeds;
+  std::unique_ptr<EngineRunner> runner;
+  std::unique_ptr<HttpFrontend> http;
+  bool started = false;
+};
+
+Service::Service(Config config, ServiceOptions options)
+    : impl_(std::make_unique<Impl>(std::move(config), options)) {}
+
+Service::~Service() { stop(); }
+
+std::uint16_t Service::http_port() const noexcept {
+  return impl_->http ? impl_->http->port() : 0;
+}
+const core::PublishedState& Service::state() const noexcept { return *impl_->state; }
+const feed::FeedStats& Service::feed_stats() const noexcept { return impl_->feed_stats; }
+const Config& Service::config() const noexcept { return impl_->config; }
+
+void Service::start() {
+  Impl& s = *impl_;
+  if (s.started) return;
+  const Config& c = s.config;
+  const auto report = load_instruments(c, s.table, s.options.fetch_metadata);
+  (void)report;
+  const core::EngineConfig ec = engine_config(c);
+  s.state = std::make_unique<core::PublishedState>(
+      s.table, static_cast<int>(ec.windows_ns.size()), ec.windows_ns.data());
+  s.engine = std::make_unique<core::Engine>(ec, s.table, *s.state);
+
+  // Venues are spread over the feed threads round-robin, each thread with its own ring.
+  const int threads = std::max(1, c.feed_threads);
+  feed::FeedTuning tuning;
+  for (int t = 0; t < threads; ++t) {
+    s.feeds.push_back(std::make_unique<feed::FeedThread>(c.ring_capacity, s.feed_stats, c.tls,
+                                                         tuning));
+  }
+  int next = 0;
+  for (int v = 0; v < core::kVenueCount; ++v) {
+    const auto& vs = c.venues[v];
+    if (!vs.enabled) continue;
+    auto codec = venues::make_codec(vs, s.table);
+    if (!codec) {
+      LOG_WARN("venue %s: no codec in this build; disabled",
+               std::string(core::to_string(vs.venue)).c_str());
+      continue;
+    }
+    s.feeds[static_cast<std::size_t>(next++ % threads)]->add_venue(std::move(codec), vs);
+  }
+  std::vector<EngineRunner::Ring*> rings;
+  for (auto& f : s.feeds) rings.push_back(&f->ring());
+  s.runner = std::make_unique<EngineRunner>(*s.engine, rings, s.pipeline_latency, s.exchange_lag);
+  for (auto& f : s.feeds) f->set_parker(&s.runner->parker());
+
+  // HTTP first: a listen address that cannot be bound is a start-up error.
+  s.http = std::make_unique<HttpFrontend>(c, *s.state, s.feed_stats, s.pipeline_latency,
+                                          s.exchange_lag, *s.runner);
+  s.http->start();
+  s.runner->start();
+  for (auto& f : s.feeds) f->start();
+  s.started = true;
+  LOG_INFO("levdyn serving on %s (port %u), %zu instruments", c.http.listen.c_str(),
+           static_cast<unsigned>(s.http->port()), s.table.size());
+}
+
+void Service::stop() {
+  Impl& s = *impl_;
+  if (!s.started) return;
+  s.started = false;
+  if (s.http) s.http->stop_accepting();
+  for (auto& f : s.feeds) f->stop();
+  if (s.runner) s.runner->stop();
+  if (s.http) s.http->stop();
+  LOG_INFO("levdyn stopped: %llu events applied",
+           static_cast<unsigned long long>(s.engine ? s.engine->events_applied() : 0));
+}
+
+}  // namespace levdyn::app

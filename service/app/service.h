@@ -1,0 +1,65 @@
+#pragma once
+
+// The assembled service: instrument metadata, feed threads, the engine thread and the HTTP
+// server, wired as DESIGN §1 draws them. `main` only parses flags and calls run_*().
+
+#include <cstdint>
+#include <memory>
+#include <string>
+
+#include "core/published_state.h"
+#include "service/app/config.h"
+#include "service/feed/feed_stats.h"
+
+namespace levdyn::app {
+
+struct ServiceOptions {
+  bool fetch_metadata = true;  // false: cache or bundled instrument specs only
+};
+
+/// Thread-safety: start()/stop() from one controlling thread.
+class Service {
+ public:
+  Service(Config config, ServiceOptions options = {});
+  ~Service();
+  Service(const Service&) = delete;
+  Service& operator=(const Service&) = delete;
+
+  /// Binds the HTTP listener (throws std::runtime_error naming http.listen when it cannot),
+  /// then starts the engine and the feeds.
+  void start();
+  /// Stops accepting, closes feeds with close frames, drains the rings into the engine,
+  /// flushes captures, joins every thread. Bounded by a few seconds.
+  void stop();
+
+  [[nodiscard]] std::uint16_t http_port() const noexcept;
+  [[nodiscard]] const core::PublishedState& state() const noexcept;
+  [[nodiscard]] const feed::FeedStats& feed_stats() const noexcept;
+  [[nodiscard]] const Config& config() const noexcept;
+
+ private:
+  struct Impl;
+  std::unique_ptr<Impl> impl_;
+};
+
+struct SimOptions {
+  std::string scenario = "cascade";
+  int port = 0;
+  std::string listen;  // HOST:PORT; overrides port
+};
+
+struct DemoOptions {
+  std::string scenario = "cascade";
+  bool config_given = false;
+};
+
+/// Runs until SIGINT/SIGTERM; returns the exit code.
+int run_serve(const Config& config);
+/// Starts the simulator in-process, points every simulated venue at it, and serves.
+int run_demo(Config config, const DemoOptions& options);
+/// Runs the simulator alone until SIGINT/SIGTERM.
+int run_sim(const SimOptions& options);
+/// GET the URL (http://HOST:PORT/path); 0 when it answers 200.
+int run_healthcheck(const std::string& url);
+
+}  // namespace levdyn::app

@@ -1,0 +1,59 @@
+#pragma once
+
+// /metrics: Prometheus text exposition of levdyn's results and health (DESIGN §6 names), built
+// at scrape time from the engine's published seqlocks and the feed counters — a scrape reads,
+// it never locks anything the feed or engine threads take — and serialized with
+// prometheus-cpp's TextSerializer into a reused buffer.
+
+#include <prometheus/metric_family.h>
+
+#include <cstdint>
+#include <functional>
+#include <map>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "core/published_state.h"
+#include "service/feed/feed_stats.h"
+#include "service/feed/latency_histogram.h"
+
+namespace levdyn::http {
+
+/// Counters kept by the HTTP thread itself.
+struct HttpCounters {
+  std::map<std::pair<std::string, int>, std::uint64_t> requests;  // (route, code) -> count
+  std::uint64_t connections_open = 0;
+  std::uint64_t connections_rejected = 0;
+  std::uint64_t stream_clients = 0;
+  std::uint64_t stream_clients_dropped = 0;
+  std::uint64_t stream_messages = 0;
+};
+
+struct ExpositionSources {
+  const core::PublishedState* state = nullptr;
+  const feed::FeedStats* feeds = nullptr;
+  const feed::LatencyHistogram* pipeline_latency = nullptr;
+  const feed::LatencyHistogram* exchange_lag = nullptr;
+  std::function<std::size_t()> queue_depth;  // optional
+  const HttpCounters* http = nullptr;
+  std::string version = "0.0.0";
+};
+
+/// Not thread-safe: one per HTTP thread.
+class Exposition {
+ public:
+  explicit Exposition(ExpositionSources sources);
+
+  /// Builds every family at `wall_now_ns` / `steady_now_ns`.
+  [[nodiscard]] std::vector<prometheus::MetricFamily> collect(std::int64_t wall_now_ns,
+                                                              std::int64_t steady_now_ns) const;
+  /// Renders the text format into `out` (cleared first).
+  void render(std::string& out, std::int64_t wall_now_ns, std::int64_t steady_now_ns) const;
+
+ private:
+  ExpositionSources src_;
+  std::int64_t start_time_s_;
+};
+
+}  // namespace levdyn::http
