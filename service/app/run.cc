@@ -47,12 +47,23 @@ void wait_for_stop(const sigset_t& set) {
   }
 }
 
+/// One line on stdout once the HTTP port is bound, so scripts and tests that listen on port 0
+/// learn the address: "levdyn listening on http://HOST:PORT".
+void announce(const Config& config, const Service& service) {
+  std::string host = config.http.listen.substr(0, config.http.listen.rfind(':'));
+  if (host.empty() || host == "0.0.0.0") host = "127.0.0.1";
+  std::printf("levdyn listening on http://%s:%u\n", host.c_str(),
+              static_cast<unsigned>(service.http_port()));
+  std::fflush(stdout);
+}
+
 }  // namespace
 
 int run_serve(const Config& config) {
   const sigset_t set = block_signals();
   Service service(config);
   service.start();
+  announce(config, service);
   wait_for_stop(set);
   service.stop();
   return 0;
@@ -67,6 +78,7 @@ int run_demo(Config config, const DemoOptions& options) {
            static_cast<unsigned>(sim.port()), options.scenario.c_str());
   Service service(config, ServiceOptions{false});
   service.start();
+  announce(config, service);
   wait_for_stop(set);
   service.stop();
   sim.stop();

@@ -76,7 +76,7 @@ bool parse_i64(const std::string& s, std::int64_t& out) {
 bool window_param(const Query& q, const core::PublishedState& st, int& index, std::string& why) {
   index = -1;
   const auto it = q.find("window");
-  if (it == q.end() || it->second.empty()) return true;
+  if (it == q.end()) return true;
   const std::int64_t ns = parse_window_label(it->second);
   index = ns > 0 ? st.find_window(ns) : -1;
   if (index < 0) {
@@ -163,13 +163,16 @@ ApiResponse asset(const ApiContext& ctx, const std::string& name, const Query& q
   std::transform(upper.begin(), upper.end(), upper.begin(),
                  [](unsigned char c) { return static_cast<char>(std::toupper(c)); });
   const auto id = ctx.state->table().find_asset(upper);
-  core::AssetMetrics a;
-  if (id == core::InstrumentTable::kNoAsset || !ctx.state->asset(id, a) || !a.has_data) {
-    return error(404, "not_found", "unknown asset '" + name + "'", route);
-  }
   int window = -1;
   std::string why;
   if (!window_param(q, *ctx.state, window, why)) return error(400, "bad_request", why, route);
+  core::AssetMetrics a;
+  if (id == core::InstrumentTable::kNoAsset) {
+    return error(404, "not_found", "unknown asset '" + name + "'", route);
+  }
+  if (!ctx.state->asset(id, a) || !a.has_data) {
+    return error(404, "not_found", "asset '" + upper + "' has no data yet", route);
+  }
   std::string out;
   append_asset(out, *ctx.state, a, window);
   return ok(std::move(out), route);

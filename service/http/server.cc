@@ -38,6 +38,7 @@ struct Server::Impl : std::enable_shared_from_this<Server::Impl> {
     std::size_t queued_bytes = 0;
     bool writing = false;
     bool closed = false;
+    bool close_after_write = false;  // a slow consumer: send 1008 once the pending write ends
     std::set<std::string> topics;
     std::map<std::string, std::chrono::steady_clock::time_point> last_metrics;
   };
@@ -189,6 +190,11 @@ struct Server::Impl : std::enable_shared_from_this<Server::Impl> {
     s->closed = true;
     sessions.remove(s);
     clients.push_back(c);
+    // A bounded kernel send buffer, so a client that stops reading meets the queue bound (and
+    // is closed as a slow consumer) instead of parking megabytes in the kernel.
+    boost::system::error_code opt_ec;
+    beast::get_lowest_layer(c->ws).socket().set_option(
+        net::socket_base::send_buffer_size(256 * 1024), opt_ec);
     counters.stream_clients = clients.size();
     counters.connections_open = sessions.size() + clients.size();
     count("/v1/stream", 101);
@@ -204,11 +210,17 @@ struct Server::Impl : std::enable_shared_from_this<Server::Impl> {
   void drop_client(const ClientPtr& c, bool slow) {
     if (c->closed) return;
     c->closed = true;
-    if (slow) ++counters.stream_clients_dropped;
-    if (slow && !c->writing) {
-      // Tell the client why; the socket closes when the handshake ends (or fails).
-      c->ws.async_close(websocket::close_reason(websocket::close_code::policy_error, "slow consumer"),
-                        [c](boost::system::error_code) { beast::get_lowest_layer(c->ws).close(); });
+    if (slow) {
+      ++counters.stream_clients_dropped;
+      // Tell the client why with a close frame (1008 "slow consumer"). A write may be pending
+      // on a socket the client does not drain: the close follows it, and the socket is closed
+      // outright if neither completes within 5 s.
+      beast::get_lowest_layer(c->ws).expires_after(std::chrono::seconds(5));
+      if (c->writing) {
+        c->close_after_write = true;
+      } else {
+        send_slow_close(c);
+      }
     } else {
       beast::get_lowest_layer(c->ws).close();
     }
@@ -294,6 +306,11 @@ struct Server::Impl : std::enable_shared_from_this<Server::Impl> {
     if (!c->writing) stream_write(c);
   }
 
+  static void send_slow_close(const ClientPtr& c) {
+    c->ws.async_close(websocket::close_reason(websocket::close_code::policy_error, "slow consumer"),
+                      [c](boost::system::error_code) { beast::get_lowest_layer(c->ws).close(); });
+  }
+
   void stream_write(const ClientPtr& c) {
     if (c->closed || c->queue.empty()) {
       c->writing = false;
@@ -304,6 +321,11 @@ struct Server::Impl : std::enable_shared_from_this<Server::Impl> {
     c->ws.async_write(net::buffer(c->queue.front()),
                       [self = shared_from_this(), c](boost::system::error_code ec, std::size_t) {
                         c->writing = false;
+                        if (c->close_after_write) {
+                          c->close_after_write = false;
+                          if (ec) return beast::get_lowest_layer(c->ws).close();
+                          return send_slow_close(c);
+                        }
                         if (ec) return self->drop_client(c, false);
                         c->queued_bytes -= c->queue.front().size();
                         c->queue.pop_front();

@@ -96,6 +96,21 @@ class ChildProcess {
     return -1;
   }
 
+  /// Waits up to `timeout` for the child to exit by itself; its exit status or -1.
+  int wait_exit(std::chrono::milliseconds timeout) {
+    if (pid_ <= 0) return -1;
+    const auto deadline = std::chrono::steady_clock::now() + timeout;
+    while (std::chrono::steady_clock::now() < deadline) {
+      int status = 0;
+      if (waitpid(pid_, &status, WNOHANG) == pid_) {
+        pid_ = -1;
+        return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+      }
+      usleep(10'000);
+    }
+    return -1;
+  }
+
   void stop() {
     if (pid_ > 0) {
       if (signal_and_wait(SIGTERM, std::chrono::milliseconds(2000)) < 0 && pid_ > 0) {

@@ -1,0 +1,303 @@
+// End-to-end tests of the levdyn binary: `levdyn demo` (the built-in exchange simulator over
+// wss on loopback, the real feeds, engine and HTTP server), read through real sockets on
+// 127.0.0.1 with port 0; HTTP bounds with raw sockets; CLI errors and exit codes; SIGTERM.
+#include <gtest/gtest.h>
+#include <signal.h>
+#include <simdjson.h>
+
+#include <chrono>
+#include <cstdio>
+#include <fstream>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "tests/support/child_process.h"
+#include "tests/support/http_client.h"
+
+namespace levdyn::test {
+namespace {
+
+using namespace std::chrono_literals;
+
+/// A running `levdyn demo` on an ephemeral port.
+class Demo {
+ public:
+  explicit Demo(std::vector<std::string> env = {}, std::vector<std::string> extra_args = {}) {
+    std::vector<std::string> argv = {LEVDYN_BINARY, "demo", "--listen", "127.0.0.1:0"};
+    argv.insert(argv.end(), extra_args.begin(), extra_args.end());
+    log_ = dir_.file("stderr.log");
+    proc_ = std::make_unique<ChildProcess>(argv, log_, env);
+    const std::string line = proc_->read_line(20s);
+    const auto at = line.rfind(':');
+    if (line.rfind("levdyn listening on http://", 0) == 0 && at != std::string::npos) {
+      port_ = static_cast<std::uint16_t>(std::atoi(line.c_str() + at + 1));
+    }
+  }
+  [[nodiscard]] std::uint16_t port() const { return port_; }
+  [[nodiscard]] ChildProcess& proc() { return *proc_; }
+  [[nodiscard]] std::string log() const { return read_file(log_); }
+
+ private:
+  TempDir dir_;
+  std::string log_;
+  std::unique_ptr<ChildProcess> proc_;
+  std::uint16_t port_ = 0;
+};
+
+simdjson::dom::element parse(simdjson::dom::parser& p, const std::string& body) {
+  auto r = p.parse(body);
+  if (r.error()) {
+    ADD_FAILURE() << "not JSON: " << body.substr(0, 300);
+    static const std::string empty = "{}";
+    return p.parse(empty).value();
+  }
+  return r.value();
+}
+
+double number_at(simdjson::dom::element e, const char* pointer) {
+  auto v = e.at_pointer(pointer);
+  if (v.error()) return -1;
+  auto d = v.get_double();
+  return d.error() ? -1 : d.value();
+}
+
+class DemoTest : public testing::Test {
+ protected:
+  static void SetUpTestSuite() {
+    demo_ = new Demo();
+    // The shared demo is ready when both assets have published data.
+    (void)eventually(20s, [] {
+      return http_get(demo_->port(), "/v1/assets/BTC").status == 200 &&
+             http_get(demo_->port(), "/v1/assets/ETH").status == 200;
+    });
+  }
+  static void TearDownTestSuite() {
+    delete demo_;
+    demo_ = nullptr;
+  }
+  static Demo* demo_;
+};
+Demo* DemoTest::demo_ = nullptr;
+
+// Verifies the demo comes up, its Binance feed connects through the simulator and an
+// instrument gets non-zero open interest in USD and a mark price within 15 s.
+TEST_F(DemoTest, FeedsConnectAndInstrumentsGetOpenInterest) {
+  ASSERT_NE(demo_->port(), 0) << demo_->log();
+  const auto port = demo_->port();
+  EXPECT_EQ(http_get(port, "/healthz").status, 200);
+  simdjson::dom::parser p;
+  const bool ok = eventually(15s, [&] {
+    const auto r = http_get(port, "/v1/instruments/binance/BTCUSDT");
+    if (r.status != 200) return false;
+    auto e = parse(p, r.body);
+    return number_at(e, "/oi_usd") > 0 && number_at(e, "/mark") > 0;
+  });
+  EXPECT_TRUE(ok) << http_get(port, "/v1/instruments/binance/BTCUSDT").body;
+  const auto feeds = http_get(port, "/v1/feeds");
+  ASSERT_EQ(feeds.status, 200);
+  auto f = parse(p, feeds.body);
+  bool binance_up = false;
+  for (auto feed : f["feeds"].get_array()) {
+    if (std::string_view(feed["venue"].get_string().value()) == "binance") {
+      binance_up = feed["connected"].get_bool().value();
+      EXPECT_EQ(number_at(feed, "/decode_errors"), 0) << feeds.body;
+    }
+  }
+  EXPECT_TRUE(binance_up) << feeds.body;
+  EXPECT_EQ(http_get(port, "/readyz").status, 200);
+}
+
+// Verifies every REST route answers JSON with the documented status codes, including the
+// errors: unknown route 404, unknown asset 404, bad window 400, POST 405, bad escape 400.
+TEST_F(DemoTest, RoutesAndErrors) {
+  const auto port = demo_->port();
+  ASSERT_NE(port, 0);
+  simdjson::dom::parser p;
+  for (const char* ok : {"/v1/instruments", "/v1/assets", "/v1/assets/BTC",
+                         "/v1/assets/BTC?window=5m", "/v1/instruments/binance/ETHUSDT?window=1h",
+                         "/v1/liquidations?limit=5", "/v1/cascades", "/v1/cascades?active=true",
+                         "/v1/feeds"}) {
+    const auto r = http_get(port, ok);
+    EXPECT_EQ(r.status, 200) << ok << " " << r.body;
+    EXPECT_FALSE(p.parse(r.body).error()) << ok;
+    EXPECT_NE(r.headers.find("application/json"), std::string::npos) << ok;
+  }
+  struct Case {
+    const char* method;
+    const char* target;
+    int status;
+  } cases[] = {
+      {"GET", "/v1/nope", 404},
+      {"GET", "/v1/assets/DOGEZ", 404},
+      {"GET", "/v1/instruments/kraken/XBTUSD", 404},
+      {"GET", "/v1/instruments/binance/NOPEUSDT", 404},
+      {"GET", "/v1/assets/BTC?window=7m", 400},
+      {"GET", "/v1/assets/BTC?window=", 400},
+      {"GET", "/v1/liquidations?limit=0", 400},
+      {"GET", "/v1/liquidations?limit=abc", 400},
+      {"GET", "/v1/cascades?active=maybe", 400},
+      {"GET", "/v1/assets/%zz", 400},
+      {"POST", "/v1/assets", 405},
+      {"DELETE", "/v1/cascades", 405},
+  };
+  for (const auto& c : cases) {
+    const auto r = http_request(port, c.method, c.target);
+    EXPECT_EQ(r.status, c.status) << c.method << " " << c.target << " " << r.body;
+    auto e = p.parse(r.body);
+    ASSERT_FALSE(e.error()) << c.target << ": " << r.body;
+    EXPECT_FALSE(e.value().at_pointer("/error/message").error()) << r.body;
+  }
+  const auto head = http_request(port, "HEAD", "/v1/assets");
+  EXPECT_EQ(head.status, 200);
+  EXPECT_TRUE(head.body.empty());
+}
+
+// Verifies /metrics is valid Prometheus text (promtool check metrics) and carries the
+// DESIGN §6 families with live values.
+TEST_F(DemoTest, MetricsPassPromtool) {
+  const auto port = demo_->port();
+  ASSERT_NE(port, 0);
+  ASSERT_TRUE(eventually(15s, [&] {
+    return http_get(port, "/metrics").body.find("levdyn_open_interest_usd{") != std::string::npos;
+  }));
+  const auto r = http_get(port, "/metrics");
+  EXPECT_EQ(r.status, 200);
+  EXPECT_NE(r.headers.find("text/plain; version=0.0.4"), std::string::npos);
+  for (const char* family :
+       {"levdyn_open_interest_usd{", "levdyn_mark_price{", "levdyn_feed_connected{",
+        "levdyn_feed_messages_total{", "levdyn_pipeline_latency_seconds_bucket{",
+        "levdyn_asset_open_interest_usd{", "levdyn_http_requests_total{"}) {
+    EXPECT_NE(r.body.find(family), std::string::npos) << family;
+  }
+  TempDir dir;
+  const std::string path = dir.file("metrics.txt");
+  std::ofstream(path) << r.body;
+  const std::string cmd = "promtool check metrics < " + path + " > " + dir.file("out") + " 2>&1";
+  const int rc = std::system(cmd.c_str());
+  EXPECT_EQ(rc, 0) << read_file(dir.file("out"));
+}
+
+// Verifies requests with headers over http.max_header_bytes get 431, bodies over
+// http.max_body_bytes get 413 and garbage request lines get 400; the server keeps serving.
+TEST_F(DemoTest, HttpBoundsRejectOversizedAndGarbage) {
+  const auto port = demo_->port();
+  ASSERT_NE(port, 0);
+  {
+    RawSocket s(port);
+    ASSERT_TRUE(s.ok());
+    s.send("GET /v1/assets HTTP/1.1\r\nHost: x\r\nX-Big: " + std::string(20000, 'a') + "\r\n\r\n");
+    EXPECT_NE(s.read(3s, "\r\n\r\n").find("HTTP/1.1 431"), std::string::npos);
+  }
+  {
+    RawSocket s(port);
+    s.send("POST /v1/assets HTTP/1.1\r\nHost: x\r\nContent-Length: 5000000\r\n\r\n" +
+           std::string(1000, 'x'));
+    EXPECT_NE(s.read(3s, "\r\n\r\n").find("HTTP/1.1 413"), std::string::npos);
+  }
+  for (const char* garbage : {"\x16\x03\x01\x02\x00\x01\x00\x01\xfc\x03\x03\r\n\r\n",
+                              "HELLO\r\n\r\n", "GET\r\n\r\n", "GET / HTTP/9.9\r\n\r\n"}) {
+    RawSocket s(port);
+    s.send(garbage);
+    const std::string reply = s.read(3s, "\r\n\r\n");
+    EXPECT_NE(reply.find("HTTP/1.1 400"), std::string::npos) << reply;
+  }
+  EXPECT_EQ(http_get(port, "/healthz").status, 200);
+}
+
+// Verifies the process logs no crash and the push stream and REST still answer after all
+// the above (a sanity check on the shared demo).
+TEST_F(DemoTest, StillHealthyAfterAbuse) {
+  const auto port = demo_->port();
+  ASSERT_NE(port, 0);
+  EXPECT_EQ(http_get(port, "/healthz").status, 200);
+  EXPECT_EQ(demo_->log().find("error"), std::string::npos) << demo_->log();
+}
+
+// Verifies slow clients (partial headers) are closed after http.header_timeout, idle
+// keep-alive connections after http.idle_timeout, and connections beyond
+// http.max_connections are refused while the others are served.
+TEST(DemoBoundsTest, TimeoutsAndMaxConnections) {
+  Demo demo({"LEVDYN_HTTP_HEADER_TIMEOUT=1s", "LEVDYN_HTTP_IDLE_TIMEOUT=1s",
+             "LEVDYN_HTTP_MAX_CONNECTIONS=4"});
+  const auto port = demo.port();
+  ASSERT_NE(port, 0) << demo.log();
+  {
+    RawSocket slow(port);
+    slow.send("GET /v1/assets HTTP/1.1\r\nHost: x\r\n");  // never finishes its headers
+    EXPECT_TRUE(slow.closed_within(4s));
+  }
+  {
+    RawSocket idle(port);
+    idle.send("GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n");
+    EXPECT_NE(idle.read(2s, "}").find("200 OK"), std::string::npos);
+    EXPECT_TRUE(idle.closed_within(4s));  // keep-alive, then idle: closed
+  }
+  {
+    std::vector<std::unique_ptr<RawSocket>> held;
+    for (int i = 0; i < 4; ++i) {
+      held.push_back(std::make_unique<RawSocket>(port));
+      held.back()->send("GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n");
+      EXPECT_NE(held.back()->read(2s, "}").find("200 OK"), std::string::npos);
+    }
+    RawSocket extra(port);
+    extra.send("GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n");
+    const std::string reply = extra.read(2s, "}");
+    EXPECT_EQ(reply.find("200 OK"), std::string::npos) << reply;
+  }
+  EXPECT_TRUE(eventually(5s, [&] { return http_get(port, "/healthz").status == 200; }));
+  const std::string metrics = http_get(port, "/metrics").body;
+  EXPECT_NE(metrics.find("levdyn_http_connections_rejected_total"), std::string::npos);
+  EXPECT_EQ(demo.proc().signal_and_wait(SIGTERM, 5s), 0);
+}
+
+// Verifies SIGTERM stops the service cleanly: exit status 0 within 5 s.
+TEST(DemoLifecycleTest, SigtermExitsZeroWithinFiveSeconds) {
+  Demo demo;
+  ASSERT_NE(demo.port(), 0) << demo.log();
+  ASSERT_EQ(http_get(demo.port(), "/healthz").status, 200);
+  const auto t0 = std::chrono::steady_clock::now();
+  EXPECT_EQ(demo.proc().signal_and_wait(SIGTERM, 5s), 0) << demo.log();
+  EXPECT_LT(std::chrono::steady_clock::now() - t0, 5s);
+}
+
+struct CliCase {
+  std::vector<std::string> args;
+  std::vector<std::string> env;
+  int status;
+  const char* message;  // must appear on stderr
+};
+
+// Verifies bad flags and bad config give exit status 2 and a message naming the problem;
+// version and help succeed.
+TEST(CliTest, ErrorsAndExitCodes) {
+  TempDir dir;
+  const std::string bad_yaml = dir.file("bad.yaml");
+  std::ofstream(bad_yaml) << "http:\n  lisen: \"0.0.0.0:1\"\n";
+  const CliCase cases[] = {
+      {{"serve", "--bogus"}, {}, 2, "--bogus"},
+      {{"frobnicate"}, {}, 2, "frobnicate"},
+      {{"serve", "--config", dir.file("missing.yaml")}, {}, 2, "missing.yaml"},
+      {{"serve", "--config", bad_yaml}, {}, 2, "http.lisen"},
+      {{"serve", "--listen", "nonsense"}, {}, 2, "--listen"},
+      {{"serve", "--config", LEVDYN_SOURCE_DIR "/deploy/levdyn.yaml"},
+       {"LEVDYN_HTTP_MAX_CONNECTIONS=lots"}, 2, "LEVDYN_HTTP_MAX_CONNECTIONS"},
+      {{"demo", "--scenario", "nope"}, {}, 2, "nope"},
+      {{"version"}, {}, 0, ""},
+      {{"--help"}, {}, 0, ""},
+  };
+  for (const auto& c : cases) {
+    std::vector<std::string> argv = {LEVDYN_BINARY};
+    argv.insert(argv.end(), c.args.begin(), c.args.end());
+    const std::string err = dir.file("err");
+    ChildProcess proc(argv, err, c.env);
+    const int status = proc.wait_exit(10s);
+    std::string joined;
+    for (const auto& a : c.args) joined += a + " ";
+    EXPECT_EQ(status, c.status) << joined << read_file(err);
+    EXPECT_NE(read_file(err).find(c.message), std::string::npos) << joined << read_file(err);
+  }
+}
+
+}  // namespace
+}  // namespace levdyn::test
