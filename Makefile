@@ -7,7 +7,7 @@ JOBS       ?= $(shell nproc)
 CONFIG     ?= deploy/levdyn.yaml
 CMAKE_ARGS ?=
 
-.PHONY: all deps deps-test build run demo test test-asan test-tsan bench clean format
+.PHONY: all deps deps-test build run demo test test-asan test-tsan bench image test-image clean format
 
 all: build
 
@@ -41,8 +41,19 @@ test-tsan: deps-test
 	cmake --build build-tsan -j $(JOBS) --target core_test http_test
 	cd build-tsan && ctest --output-on-failure -j $(JOBS) -R '^(Spsc|Seqlock|Engine|Http|Stream|Published)'
 
+bench: deps
+	scripts/bench.sh build-bench
+
+# The container image, built without a Docker engine (../shared/tools/container-build.sh).
+image: deps
+	../shared/tools/container-build.sh all . localhost/levdyn:latest -f Dockerfile
+
+# Builds the image, runs `levdyn demo` in it and reads /healthz and /metrics from the host.
+test-image: deps-test
+	tests/image/image_test.sh localhost/levdyn:test
+
 clean:
-	rm -rf $(BUILD) build-asan build-tsan
+	rm -rf $(BUILD) build-asan build-tsan build-bench
 
 format:
 	clang-format -i $$(git ls-files '*.h' '*.cc')

@@ -1,0 +1,88 @@
+// Decode benchmarks: ns per frame per venue over the fixture corpus (../shared/fixtures/<venue>),
+// frames decoded through the venue's real codec into normalized events.
+#include <benchmark/benchmark.h>
+#include <dirent.h>
+
+#include <fstream>
+#include <sstream>
+#include <string>
+#include <vector>
+
+#include "service/venues/codec.h"
+#include "service/venues/metadata.h"
+
+namespace {
+
+using namespace levdyn;
+
+std::vector<std::string> fixture_frames(const std::string& venue) {
+  std::vector<std::string> frames;
+  const std::string dir = std::string(LEVDYN_SHARED_DIR) + "/fixtures/" + venue;
+  DIR* d = opendir(dir.c_str());
+  if (d == nullptr) return frames;
+  while (dirent* ent = readdir(d)) {
+    const std::string name = ent->d_name;
+    if (name.size() < 5 || name.substr(name.size() - 5) != ".json") continue;
+    std::ifstream in(dir + "/" + name);
+    std::stringstream ss;
+    ss << in.rdbuf();
+    frames.push_back(ss.str());
+  }
+  closedir(d);
+  return frames;
+}
+
+void BM_Decode_Fixtures(benchmark::State& state, core::Venue venue) {
+  core::InstrumentTable table;
+  for (const auto& spec : venues::bundled_instruments(venue)) table.add(spec);
+  auto settings = venues::default_settings(venue);
+  settings.symbols.clear();  // accept every symbol, as `levdyn normalize` does
+  auto codec = venues::make_codec(settings, table);
+  if (!codec) {
+    state.SkipWithError("no codec for this venue in this build");
+    return;
+  }
+  // Only frames the codec accepts (WebSocket frames; REST bodies go through other paths).
+  std::vector<std::string> frames;
+  std::vector<core::NormalizedEvent> out;
+  std::string reply;
+  venues::FrameMeta meta;
+  meta.recv_wall_ns = 1'700'000'000'000'000'000;
+  for (auto& f : fixture_frames(std::string(core::to_string(venue)))) {
+    out.clear();
+    if (codec->decode(f, meta, out, reply).status == venues::DecodeStatus::kOk && !out.empty()) {
+      frames.push_back(f);
+    }
+  }
+  if (frames.empty()) {
+    state.SkipWithError("no decodable fixture frames");
+    return;
+  }
+  std::size_t i = 0, events = 0;
+  for (auto _ : state) {
+    out.clear();
+    reply.clear();
+    benchmark::DoNotOptimize(codec->decode(frames[i], meta, out, reply));
+    events += out.size();
+    if (++i == frames.size()) i = 0;
+  }
+  state.SetItemsProcessed(state.iterations());
+  state.counters["frames"] = static_cast<double>(frames.size());
+  state.counters["events_per_frame"] =
+      static_cast<double>(events) / static_cast<double>(state.iterations());
+}
+
+BENCHMARK_CAPTURE(BM_Decode_Fixtures, binance, core::Venue::kBinance)->Repetitions(5)
+    ->ReportAggregatesOnly(true);
+BENCHMARK_CAPTURE(BM_Decode_Fixtures, bybit, core::Venue::kBybit)->Repetitions(5)
+    ->ReportAggregatesOnly(true);
+BENCHMARK_CAPTURE(BM_Decode_Fixtures, okx, core::Venue::kOkx)->Repetitions(5)
+    ->ReportAggregatesOnly(true);
+BENCHMARK_CAPTURE(BM_Decode_Fixtures, deribit, core::Venue::kDeribit)->Repetitions(5)
+    ->ReportAggregatesOnly(true);
+BENCHMARK_CAPTURE(BM_Decode_Fixtures, bitmex, core::Venue::kBitmex)->Repetitions(5)
+    ->ReportAggregatesOnly(true);
+BENCHMARK_CAPTURE(BM_Decode_Fixtures, hyperliquid, core::Venue::kHyperliquid)->Repetitions(5)
+    ->ReportAggregatesOnly(true);
+
+}  // namespace
