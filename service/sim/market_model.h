@@ -25,7 +25,7 @@ struct ScenarioSpec {
   bool cascades = true;
   double cascade_price_drop = 0.03;   // fraction over the cascade phase
   double cascade_oi_drop = 0.06;
-  double calm_liq_per_s = 0.3;        // per asset, all venues together
+  double calm_liq_per_s = 3;          // per asset, all venues together (each venue: 1/6)
   double cascade_liq_per_s = 40;
   double calm_liq_usd = 1'500;        // mean notional of one liquidation
   double cascade_liq_usd = 12'000;

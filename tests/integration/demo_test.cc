@@ -94,6 +94,14 @@ TEST_F(DemoTest, FeedsConnectAndInstrumentsGetOpenInterest) {
     return number_at(e, "/oi_usd") > 0 && number_at(e, "/mark") > 0;
   });
   EXPECT_TRUE(ok) << http_get(port, "/v1/instruments/binance/BTCUSDT").body;
+  // Liquidations and moving windows on the tracked instrument (the scenario's calm phase
+  // liquidates about once every two seconds on Binance BTCUSDT).
+  const bool liquidated = eventually(15s, [&] {
+    auto e = parse(p, http_get(port, "/v1/instruments/binance/BTCUSDT?window=1m").body);
+    return number_at(e, "/totals/liq_long_count") + number_at(e, "/totals/liq_short_count") > 0 &&
+           number_at(e, "/windows/1m/volume_usd") > 0;
+  });
+  EXPECT_TRUE(liquidated) << http_get(port, "/v1/instruments/binance/BTCUSDT?window=1m").body;
   const auto feeds = http_get(port, "/v1/feeds");
   ASSERT_EQ(feeds.status, 200);
   auto f = parse(p, feeds.body);
@@ -259,6 +267,34 @@ TEST(DemoLifecycleTest, SigtermExitsZeroWithinFiveSeconds) {
   const auto t0 = std::chrono::steady_clock::now();
   EXPECT_EQ(demo.proc().signal_and_wait(SIGTERM, 5s), 0) << demo.log();
   EXPECT_LT(std::chrono::steady_clock::now() - t0, 5s);
+}
+
+// Verifies `levdyn normalize --venue binance FILE` turns every Binance fixture into DESIGN's
+// normalized JSONL (one event per frame here) and exits 0.
+TEST(CliTest, NormalizeBinanceFixtures) {
+  TempDir dir;
+  const std::string in = dir.file("frames.jsonl");
+  {
+    std::ofstream out(in);
+    for (const char* f : {"force_order_doc_example.json", "agg_trade_combined_real_2021.json",
+                          "mark_price_doc_example.json", "force_order_arr_iotxusdt_real_2021.json"}) {
+      std::string text = read_file(std::string(LEVDYN_SHARED_DIR) + "/fixtures/binance/" + f);
+      while (!text.empty() && (text.back() == '\n' || text.back() == '\r')) text.pop_back();
+      out << text << "\n";
+    }
+  }
+  ChildProcess proc({LEVDYN_BINARY, "normalize", "--venue", "binance", in}, dir.file("err"));
+  std::vector<std::string> lines;
+  for (std::string l; !(l = proc.read_line(5s)).empty();) lines.push_back(l);
+  EXPECT_EQ(proc.wait_exit(5s), 0) << read_file(dir.file("err"));
+  ASSERT_EQ(lines.size(), 4u);
+  EXPECT_NE(lines[0].find(R"("type":"liquidation","venue":"binance","symbol":"BTCUSDT")"),
+            std::string::npos) << lines[0];
+  EXPECT_NE(lines[0].find(R"("position":"long","order_side":"sell","price":9910,"quantity":0.014,"notional_usd":138.74)"),
+            std::string::npos) << lines[0];
+  EXPECT_NE(lines[1].find(R"("type":"trade")"), std::string::npos);
+  EXPECT_NE(lines[2].find(R"("type":"mark_price")"), std::string::npos);
+  EXPECT_NE(lines[3].find(R"("symbol":"IOTXUSDT")"), std::string::npos);
 }
 
 struct CliCase {
