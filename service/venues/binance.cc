@@ -155,8 +155,11 @@ std::string stream_url(std::string_view base, std::string_view streams) {
     std::size_t value_end = query.find('&', at);
     if (value_end == std::string::npos) value_end = query.size();
     const bool empty_value = value_end == at + 8;
-    query.insert(value_end,
-                 (empty_value ? std::string() : std::string("/")) + std::string(streams));
+    std::string extended = query.substr(0, value_end);
+    if (!empty_value) extended += '/';
+    extended.append(streams);
+    extended.append(query, value_end, std::string::npos);
+    query = std::move(extended);
   } else {
     if (!query.empty() && query.back() != '&') query += '&';
     query += "streams=";
