@@ -574,15 +574,20 @@ void Engine::collect_fit_jobs(std::int64_t now_ns, std::vector<HawkesFitJob>& ou
     job.arrivals_seen = a->arrivals;
     const std::int64_t from = now_ns_ - config_.hawkes_window_ns;
     std::int64_t newest = now_ns_;
+    std::int64_t earliest = now_ns_;
     job.times_ns.reserve(a->times.size());
     for (std::size_t k = 0; k < a->times.size(); ++k) {
       const std::int64_t t = a->time_at(k);
       if (t < from) continue;
       job.times_ns.push_back(t);
       newest = std::max(newest, t);
+      earliest = std::min(earliest, t);
     }
     job.t1_ns = newest;  // an exchange clock slightly ahead of ours still falls inside
-    job.t0_ns = newest - config_.hawkes_window_ns;
+    // The window never starts before the engine began observing: time before that is not
+    // "no liquidations", and counting it as such would push μ to 0 and η to 1.
+    job.t0_ns = std::max(newest - config_.hawkes_window_ns,
+                         std::min(first_now_ns_, earliest));
     job.options.min_events = config_.hawkes_min_events;
     job.options.beta_hint = kNsPerSecond / static_cast<double>(config_.hawkes_decay_ns);
     a->arrivals_at_job = a->arrivals;

@@ -86,7 +86,8 @@ class Engine {
 
   /// Appends one job per asset that needs a fit at `now_ns`: new arrivals since its last job,
   /// or a current estimate and 60 s since its last job (the window slides). Copies the arrival
-  /// times of [now − hawkes window, now]: O(arrivals in the window), no fitting.
+  /// times of [max(now − hawkes window, when the engine started observing), now]:
+  /// O(arrivals in the window), no fitting.
   void collect_fit_jobs(std::int64_t now_ns, std::vector<HawkesFitJob>& out);
   /// Installs a fit: the published μ, α, β, η, the intensity tracker's kernel (re-adding the
   /// arrivals since the job was collected) and the active cascade's peak η. O(arrivals since).

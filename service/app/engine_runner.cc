@@ -63,8 +63,10 @@ std::size_t EngineRunner::run_once(std::int64_t wall_ns, std::int64_t steady_ns)
 }
 
 void EngineRunner::service_fits(std::int64_t wall_ns, std::int64_t steady_ns) {
-  if (!fit_thread_.joinable()) {  // not started (tests driving run_once): fit in line
-    if (steady_ns - last_refit_ >= kRefitNs) {
+  if (!fit_thread_.joinable()) {
+    // Never started (tests driving run_once): fit in line. Stopped: no more fits while the
+    // rings are drained.
+    if (!fit_thread_started_ && steady_ns - last_refit_ >= kRefitNs) {
       last_refit_ = steady_ns;
       engine_.refit(wall_ns);
     }
@@ -145,6 +147,7 @@ void EngineRunner::start() {
     fit_stop_ = false;
   }
   fit_thread_ = std::thread([this] { fit_loop(); });
+  fit_thread_started_ = true;
   thread_ = std::thread([this] { loop(); });
 }
 

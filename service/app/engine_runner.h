@@ -76,6 +76,7 @@ class EngineRunner {
   std::vector<core::HawkesFitResult> fit_results_;
   bool fit_busy_ = false;   // a round is handed over and not yet collected
   bool fit_stop_ = false;
+  bool fit_thread_started_ = false;  // engine-thread only (set before the loop starts)
   std::atomic<bool> fit_done_{false};  // results are waiting (cheap check on every iteration)
   std::vector<core::HawkesFitJob> jobs_scratch_;
   static constexpr std::size_t kMaxBatch = 4096;

@@ -337,6 +337,8 @@ TEST_F(EngineTest, SplitFitMatchesRefit) {
   ASSERT_EQ(jobs.size(), 1u);
   EXPECT_EQ(jobs[0].asset, btc);
   EXPECT_EQ(jobs[0].times_ns.size(), 400u);
+  EXPECT_EQ(jobs[0].t0_ns, kT0);  // not an hour of invented silence before the first event
+  EXPECT_EQ(jobs[0].t1_ns, now);
   const HawkesFitResult r = run_fit_job(jobs[0]);
   liq(linear_, now + kS, Position::kLong, 1'000);  // arrives while the fit runs
   engine_->apply_fit(r);
