@@ -34,7 +34,9 @@
 // arrival that leaves r below x is held aside and added only if a later arrival takes r back
 // to x before the episode closes.
 //
-// Single-threaded; O(1) amortised per arrival (bucket rings advance at most once per bucket).
+// Single-threaded. Per arrival O(1) amortised outside episodes (bucket rings recompute their
+// sum at most once per bucket width); while an episode is above its exit level, each arrival
+// and tick also scans the 100 rate buckets for the fall time (a few hundred ns).
 
 #include <cstdint>
 #include <vector>
