@@ -71,6 +71,35 @@ struct Engine::InstrumentState {
 struct Engine::AssetState {
   std::uint64_t liq_long_total = 0, liq_short_total = 0;
   double liq_long_usd_total = 0, liq_short_usd_total = 0;
+  std::vector<InstrumentId> instruments;  // the asset's instruments that have state
+
+  // Self-excitation. `times` is a ring of liquidation arrival times (event time, in arrival
+  // order), grown on demand up to EngineConfig::hawkes_max_events, then overwritten oldest
+  // first; `times_next` is the next slot to overwrite once full.
+  HawkesIntensity intensity;
+  std::vector<std::int64_t> times;
+  std::size_t times_next = 0;
+  std::uint64_t arrivals = 0;
+  std::uint64_t arrivals_at_job = 0;
+  std::int64_t last_job_ns = 0;
+  HawkesParams params;  // NaN until a fit had enough events
+
+  std::unique_ptr<CascadeDetector> cascade;  // created on the asset's first liquidation
+  std::uint64_t cascades_total = 0;
+
+  void push_time(std::int64_t t, std::size_t cap) {
+    if (times.size() < cap) {
+      times.push_back(t);
+    } else if (cap > 0) {
+      times[times_next] = t;
+      times_next = (times_next + 1) % cap;
+    }
+    ++arrivals;
+  }
+  /// The i-th oldest time held (0 ≤ i < times.size()).
+  [[nodiscard]] std::int64_t time_at(std::size_t i) const noexcept {
+    return times[(times_next + i) % times.size()];
+  }
 };
 
 /// Sums instrument metrics into an asset's (DESIGN §5 "Per asset").
@@ -170,6 +199,8 @@ Engine::Engine(EngineConfig config, const InstrumentTable& table, PublishedState
   if (config_.windows_ns.size() > static_cast<std::size_t>(kMaxWindows)) {
     config_.windows_ns.resize(kMaxWindows);
   }
+  if (config_.hawkes_decay_ns <= 0) config_.hawkes_decay_ns = 30'000'000'000;
+  if (config_.hawkes_window_ns <= 0) config_.hawkes_window_ns = 3'600'000'000'000;
   instruments_.resize(InstrumentTable::kCapacity);
   assets_.resize(InstrumentTable::kMaxAssets);
   dirty_.reserve(1024);
@@ -191,6 +222,7 @@ Engine::InstrumentState* Engine::state_for(InstrumentId id) {
     if (venue_down_[static_cast<int>(v)]) {
       for (auto& w : slot->windows) w.set_down(now_ns_, true);
     }
+    if (AssetState* a = asset_state_for(table_.get(id).asset)) a->instruments.push_back(id);
   }
   return slot.get();
 }
@@ -198,7 +230,10 @@ Engine::InstrumentState* Engine::state_for(InstrumentId id) {
 Engine::AssetState* Engine::asset_state_for(AssetId id) {
   if (id >= assets_.size()) return nullptr;
   auto& slot = assets_[id];
-  if (!slot) slot = std::make_unique<AssetState>();
+  if (!slot) {
+    slot = std::make_unique<AssetState>();
+    slot->intensity = HawkesIntensity(kNsPerSecond / static_cast<double>(config_.hawkes_decay_ns));
+  }
   return slot.get();
 }
 
@@ -227,6 +262,7 @@ void Engine::on_feed_status(const NormalizedEvent& e) {
 void Engine::apply(const NormalizedEvent& e) {
   ++events_applied_;
   now_ns_ = std::max(now_ns_, e.recv_wall_ns);
+  if (first_now_ns_ == 0) first_now_ns_ = now_ns_;
   if (e.type == EventType::kFeedStatus) {
     on_feed_status(e);
     return;
@@ -248,6 +284,7 @@ void Engine::apply(const NormalizedEvent& e) {
         (is_long ? a->liq_long_total : a->liq_short_total) += 1;
         if (present(usd)) (is_long ? a->liq_long_usd_total : a->liq_short_usd_total) += usd;
       }
+      on_liquidation(table_.get(e.instrument).asset, e, t);
       out_.publish_liquidation(e);
       break;
     }
@@ -362,6 +399,16 @@ void Engine::finish_asset(AssetAccum& acc) {
     a.liq_short_total = s.liq_short_total;
     a.liq_long_usd_total = s.liq_long_usd_total;
     a.liq_short_usd_total = s.liq_short_usd_total;
+    // λ(t) once the asset has seen a liquidation (before: unknown, not zero); η and the kernel
+    // only from a fit with enough events.
+    a.intensity = s.arrivals > 0 ? s.intensity.intensity(a.as_of_ns) : kAbsent;
+    a.hawkes_mu = s.params.mu;
+    a.hawkes_alpha = s.params.alpha;
+    a.hawkes_beta = s.params.beta;
+    a.branching_ratio = s.params.eta();
+    a.cascades_total = s.cascades_total;
+    a.cascade_active = s.cascade && s.cascade->active();
+    if (a.cascade_active) a.cascade = s.cascade->record();
   }
 }
 
@@ -382,6 +429,8 @@ bool Engine::compute_asset(AssetId id, std::int64_t now_ns, AssetMetrics& out) {
 
 void Engine::publish(std::int64_t now_ns, bool all) {
   now_ns_ = std::max(now_ns_, now_ns);
+  if (first_now_ns_ == 0) first_now_ns_ = now_ns_;
+  if (all) on_tick(now_ns_);
   InstrumentMetrics m;
   if (!all) {
     for (const InstrumentId id : dirty_) {
@@ -414,6 +463,162 @@ void Engine::publish(std::int64_t now_ns, bool all) {
   out_.end_round(now_ns_);
 }
 
-void Engine::refit(std::int64_t now_ns) { now_ns_ = std::max(now_ns_, now_ns); }
+// ---- liquidation risk: Hawkes intensity and cascades ------------------------------------------
+
+void Engine::on_liquidation(AssetId asset, const NormalizedEvent& e, std::int64_t t) {
+  AssetState* a = asset_state_for(asset);
+  if (a == nullptr) return;
+  a->intensity.on_event(t);
+  a->push_time(t, config_.hawkes_max_events);
+  if (!a->cascade) {
+    CascadeConfig cc;
+    cc.trigger_ratio = config_.cascade_trigger_ratio;
+    cc.exit_ratio = config_.cascade_exit_ratio;
+    cc.floor_usd_s = config_.cascade_floor_usd_s;
+    cc.quiet_ns = config_.cascade_quiet_ns;
+    a->cascade = std::make_unique<CascadeDetector>(cc, asset, first_now_ns_);
+    a->cascade->note_eta(a->params.eta());
+  }
+  handle_cascade(asset, *a, a->cascade->on_liquidation(t, e.liq.notional_usd, e.liq.position, e.venue));
+}
+
+void Engine::asset_market_state(AssetId asset, double& oi_base, double& price) const {
+  oi_base = price = kAbsent;
+  if (asset >= assets_.size() || !assets_[asset]) return;
+  double oi = 0, pw = 0, w = 0, psum = 0;
+  int pn = 0;
+  bool any_oi = false;
+  for (const InstrumentId id : assets_[asset]->instruments) {
+    const InstrumentState& st = *instruments_[id];
+    const double b = st.base();
+    if (present(b)) {
+      oi += b;
+      any_oi = true;
+    }
+    if (present(st.mark)) {
+      psum += st.mark;
+      ++pn;
+      const double usd = st.oi_usd();
+      if (present(usd) && usd > 0) {
+        pw += st.mark * usd;
+        w += usd;
+      }
+    }
+  }
+  if (any_oi) oi_base = oi;
+  if (w > 0) {
+    price = pw / w;
+  } else if (pn > 0) {
+    price = psum / pn;
+  }
+}
+
+void Engine::handle_cascade(AssetId asset, AssetState& a, const CascadeDetector::Update& u) {
+  if (u.ended) out_.publish_cascade(u.closed);
+  if (!u.started && !u.fell) return;
+  double oi = kAbsent, px = kAbsent;
+  asset_market_state(asset, oi, px);
+  if (u.started) {
+    a.cascade->set_id(next_cascade_id_++);
+    a.cascade->set_start_state(oi, px);
+    ++a.cascades_total;
+    out_.publish_cascade(a.cascade->record());
+  }
+  if (u.fell) a.cascade->set_end_state(oi, px);
+}
+
+void Engine::on_tick(std::int64_t now_ns) {
+  now_ns_ = std::max(now_ns_, now_ns);
+  const std::size_t na = std::min(table_.asset_count(), assets_.size());
+  for (std::size_t i = 0; i < na; ++i) {
+    AssetState* a = assets_[i].get();
+    if (a == nullptr || !a->cascade) continue;
+    const auto asset = static_cast<AssetId>(i);
+    handle_cascade(asset, *a, a->cascade->on_tick(now_ns_));
+    if (a->cascade->above()) {  // live OI/price change of the running episode
+      double oi = kAbsent, px = kAbsent;
+      asset_market_state(asset, oi, px);
+      a->cascade->set_end_state(oi, px);
+    }
+  }
+}
+
+HawkesFitResult run_fit_job(const HawkesFitJob& job) {
+  HawkesFitResult r;
+  r.asset = job.asset;
+  r.t1_ns = job.t1_ns;
+  r.arrivals_seen = job.arrivals_seen;
+  r.fit = fit_hawkes(job.times_ns, job.t0_ns, job.t1_ns, job.options);
+  r.fallback_beta = job.options.beta_hint;
+  double s = 0;
+  for (const std::int64_t t : job.times_ns) {
+    if (t < job.t0_ns || t > job.t1_ns) continue;
+    s += std::exp(-r.fallback_beta * static_cast<double>(job.t1_ns - t) / kNsPerSecond);
+  }
+  r.fallback_excitation = s;
+  return r;
+}
+
+void Engine::collect_fit_jobs(std::int64_t now_ns, std::vector<HawkesFitJob>& out) {
+  constexpr std::int64_t kSlideRefitNs = 60'000'000'000;
+  now_ns_ = std::max(now_ns_, now_ns);
+  const std::size_t na = std::min(table_.asset_count(), assets_.size());
+  for (std::size_t i = 0; i < na; ++i) {
+    AssetState* a = assets_[i].get();
+    if (a == nullptr || a->arrivals == 0) continue;
+    const bool fresh = a->arrivals != a->arrivals_at_job;
+    const bool slide = a->params.valid() && now_ns_ - a->last_job_ns >= kSlideRefitNs;
+    if (!fresh && !slide) continue;
+    HawkesFitJob job;
+    job.asset = static_cast<AssetId>(i);
+    job.arrivals_seen = a->arrivals;
+    const std::int64_t from = now_ns_ - config_.hawkes_window_ns;
+    std::int64_t newest = now_ns_;
+    std::int64_t earliest = now_ns_;
+    job.times_ns.reserve(a->times.size());
+    for (std::size_t k = 0; k < a->times.size(); ++k) {
+      const std::int64_t t = a->time_at(k);
+      if (t < from) continue;
+      job.times_ns.push_back(t);
+      newest = std::max(newest, t);
+      earliest = std::min(earliest, t);
+    }
+    job.t1_ns = newest;  // an exchange clock slightly ahead of ours still falls inside
+    // The window never starts before the engine began observing: time before that is not
+    // "no liquidations", and counting it as such would push μ to 0 and η to 1.
+    job.t0_ns = std::max(newest - config_.hawkes_window_ns,
+                         std::min(first_now_ns_, earliest));
+    job.options.min_events = config_.hawkes_min_events;
+    job.options.beta_hint = kNsPerSecond / static_cast<double>(config_.hawkes_decay_ns);
+    a->arrivals_at_job = a->arrivals;
+    a->last_job_ns = now_ns_;
+    out.push_back(std::move(job));
+  }
+}
+
+void Engine::apply_fit(const HawkesFitResult& r) {
+  if (r.asset >= assets_.size() || !assets_[r.asset]) return;
+  AssetState& a = *assets_[r.asset];
+  if (r.fit.params.valid()) {
+    a.params = r.fit.params;
+    a.intensity.set_params(a.params, r.fit.excitation_at_t1, r.t1_ns);
+  } else {
+    a.params = HawkesParams{};  // too few events: no estimate, and the EWMA rate again
+    a.intensity.set_params(HawkesParams{0.0, r.fallback_beta, r.fallback_beta},
+                           r.fallback_excitation, r.t1_ns);
+  }
+  // Re-add the arrivals that came after the job's copy, in arrival order.
+  const std::uint64_t since = a.arrivals > r.arrivals_seen ? a.arrivals - r.arrivals_seen : 0;
+  const std::size_t n = a.times.size();
+  const std::size_t tail = static_cast<std::size_t>(std::min<std::uint64_t>(since, n));
+  for (std::size_t k = n - tail; k < n; ++k) a.intensity.on_event(a.time_at(k));
+  if (a.cascade) a.cascade->note_eta(a.params.eta());
+}
+
+void Engine::refit(std::int64_t now_ns) {
+  std::vector<HawkesFitJob> jobs;
+  collect_fit_jobs(now_ns, jobs);
+  for (const HawkesFitJob& job : jobs) apply_fit(run_fit_job(job));
+}
 
 }  // namespace levdyn::core

@@ -73,20 +73,21 @@ struct InstrumentMetrics {
   WindowMetrics windows[kMaxWindows];
 };
 
-/// A liquidation cascade episode (DESIGN §5 "Cascades").
+/// A liquidation cascade episode (DESIGN §5 "Cascades"; exact rules in core/cascade_detector.h).
+/// Published when it starts and when it ends; the later record of an id supersedes the earlier.
 struct CascadeRecord {
   std::uint64_t id;                // unique per process and asset; > 0
   AssetId asset;
-  std::uint8_t venues;             // bit i = Venue(i) contributed
+  std::uint8_t venues;             // bit i = Venue(i) had a liquidation in [start, end]
   bool active;
-  std::int64_t start_ns;
-  std::int64_t end_ns;             // 0 while active
-  double peak_rate_usd_s;
-  double long_usd;
+  std::int64_t start_ns;           // the liquidation that took the 10 s rate over the trigger
+  std::int64_t end_ns;             // when the 10 s rate last fell below the exit level; 0 while active
+  double peak_rate_usd_s;          // highest 10 s rate (USD/s) at an arrival in [start, end]
+  double long_usd;                 // liquidated notional in [start, end], by position
   double short_usd;
-  double oi_change_pct;
-  double price_change_pct;
-  double peak_eta;                 // NaN when the branching ratio was never estimated
+  double oi_change_pct;            // asset OI (base units, summed over venues), end vs start; a ratio
+  double price_change_pct;         // OI-weighted mark, end vs start; a ratio (live while active)
+  double peak_eta;                 // highest η estimate while active; NaN when never estimated
 };
 
 struct AssetMetrics {
@@ -99,7 +100,8 @@ struct AssetMetrics {
   double oi_usd;
   double funding_oi_weighted;      // 8 h equivalent, Σ f·OI / Σ OI
   double funding_mean;             // 8 h equivalent, simple mean
-  double intensity;                // Hawkes λ(t), liquidations per second
+  double intensity;                // Hawkes λ(t), liquidations per second; NaN before the first
+                                   // liquidation; before the first fit, the EWMA rate (μ=0, α=β=1/decay)
   double branching_ratio;          // η = α/β; NaN when too few events to estimate
   double hawkes_mu;
   double hawkes_alpha;

@@ -58,11 +58,66 @@ std::size_t EngineRunner::run_once(std::int64_t wall_ns, std::int64_t steady_ns)
     last_full_publish_ = steady_ns;
     engine_.publish(wall_ns, true);
   }
-  if (steady_ns - last_refit_ >= kRefitNs) {
-    last_refit_ = steady_ns;
-    engine_.refit(wall_ns);
-  }
+  service_fits(wall_ns, steady_ns);
   return n;
+}
+
+void EngineRunner::service_fits(std::int64_t wall_ns, std::int64_t steady_ns) {
+  if (!fit_thread_.joinable()) {
+    // Never started (tests driving run_once): fit in line. Stopped: no more fits while the
+    // rings are drained.
+    if (!fit_thread_started_ && steady_ns - last_refit_ >= kRefitNs) {
+      last_refit_ = steady_ns;
+      engine_.refit(wall_ns);
+    }
+    return;
+  }
+  if (fit_done_.load(std::memory_order_acquire)) {
+    std::vector<core::HawkesFitResult> results;
+    {
+      std::lock_guard<std::mutex> lock(fit_mu_);
+      results.swap(fit_results_);
+      fit_busy_ = false;
+      fit_done_.store(false, std::memory_order_relaxed);
+    }
+    for (const auto& r : results) engine_.apply_fit(r);
+  }
+  if (steady_ns - last_refit_ < kRefitNs) return;
+  {
+    std::lock_guard<std::mutex> lock(fit_mu_);
+    if (fit_busy_) return;  // the previous round is still fitting: try again next time
+  }
+  last_refit_ = steady_ns;
+  jobs_scratch_.clear();
+  engine_.collect_fit_jobs(wall_ns, jobs_scratch_);
+  if (jobs_scratch_.empty()) return;
+  {
+    std::lock_guard<std::mutex> lock(fit_mu_);
+    fit_jobs_.swap(jobs_scratch_);
+    fit_busy_ = true;
+  }
+  fit_cv_.notify_one();
+}
+
+void EngineRunner::fit_loop() {
+  std::vector<core::HawkesFitJob> jobs;
+  std::vector<core::HawkesFitResult> results;
+  for (;;) {
+    {
+      std::unique_lock<std::mutex> lock(fit_mu_);
+      fit_cv_.wait(lock, [this] { return fit_stop_ || !fit_jobs_.empty(); });
+      if (fit_stop_) return;
+      jobs.swap(fit_jobs_);
+    }
+    results.clear();
+    for (const auto& job : jobs) results.push_back(core::run_fit_job(job));
+    jobs.clear();
+    {
+      std::lock_guard<std::mutex> lock(fit_mu_);
+      fit_results_.swap(results);
+      fit_done_.store(true, std::memory_order_release);
+    }
+  }
 }
 
 void EngineRunner::loop() {
@@ -87,6 +142,12 @@ void EngineRunner::loop() {
 
 void EngineRunner::start() {
   if (running_.exchange(true)) return;
+  {
+    std::lock_guard<std::mutex> lock(fit_mu_);
+    fit_stop_ = false;
+  }
+  fit_thread_ = std::thread([this] { fit_loop(); });
+  fit_thread_started_ = true;
   thread_ = std::thread([this] { loop(); });
 }
 
@@ -94,6 +155,16 @@ void EngineRunner::stop() {
   if (!running_.exchange(false)) return;
   parker_.unpark();
   if (thread_.joinable()) thread_.join();
+  {
+    std::lock_guard<std::mutex> lock(fit_mu_);
+    fit_stop_ = true;
+  }
+  fit_cv_.notify_one();
+  if (fit_thread_.joinable()) fit_thread_.join();  // a round in progress finishes first
+  fit_jobs_.clear();
+  fit_results_.clear();
+  fit_busy_ = false;
+  fit_done_.store(false, std::memory_order_relaxed);
   // Whatever the feeds pushed before stopping is applied: nothing received is lost.
   while (run_once(feed::wall_now_ns(), feed::steady_now_ns()) > 0) {
   }

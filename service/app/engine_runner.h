@@ -1,14 +1,22 @@
 #pragma once
 
 // The engine thread (DESIGN §1): drains every feed ring, applies events to the core::Engine,
-// publishes after each batch, republishes everything (windows roll with time) every 100 ms,
-// refits Hawkes once a second, and measures frame-read → published latency. Idle strategy:
+// publishes after each batch, republishes everything (windows roll with time, cascade episodes
+// close on quiet) every 100 ms, and measures frame-read → published latency. Idle strategy:
 // spin briefly, then yield, then park on a futex until a feed thread pushes.
+//
+// Hawkes refits run off the event path: at most once a second the engine thread copies each
+// asset's arrival times (Engine::collect_fit_jobs, cheap) and hands them to a fit thread, which
+// runs the MLE (core::run_fit_job); the engine thread installs the results when they are ready
+// (Engine::apply_fit) between batches. A new round is handed over only when the previous one
+// is done, so a slow fit delays the next one instead of queueing work.
 
 #include <atomic>
 #include <chrono>
+#include <condition_variable>
 #include <cstdint>
 #include <functional>
+#include <mutex>
 #include <thread>
 #include <vector>
 
@@ -43,6 +51,9 @@ class EngineRunner {
 
  private:
   void loop();
+  void fit_loop();
+  /// Engine thread: installs finished fits, hands over a new round when due and idle.
+  void service_fits(std::int64_t wall_ns, std::int64_t steady_ns);
   [[nodiscard]] bool rings_empty() const noexcept;
 
   core::Engine& engine_;
@@ -56,6 +67,18 @@ class EngineRunner {
   std::vector<std::int64_t> batch_recv_;
   std::int64_t last_full_publish_ = 0;
   std::int64_t last_refit_ = 0;
+
+  // Fit thread hand-over (guarded by fit_mu_): jobs in, results out.
+  std::thread fit_thread_;
+  std::mutex fit_mu_;
+  std::condition_variable fit_cv_;
+  std::vector<core::HawkesFitJob> fit_jobs_;
+  std::vector<core::HawkesFitResult> fit_results_;
+  bool fit_busy_ = false;   // a round is handed over and not yet collected
+  bool fit_stop_ = false;
+  bool fit_thread_started_ = false;  // engine-thread only (set before the loop starts)
+  std::atomic<bool> fit_done_{false};  // results are waiting (cheap check on every iteration)
+  std::vector<core::HawkesFitJob> jobs_scratch_;
   static constexpr std::size_t kMaxBatch = 4096;
 };
 

@@ -257,5 +257,115 @@ TEST_F(EngineTest, EmptyWindowValues) {
   EXPECT_TRUE(std::isnan(w.turnover));      // no OI
 }
 
+// Verifies liquidations fed through the Engine produce a published Hawkes intensity and fit
+// (after refit) and one cascade episode, published on start and on end, with the asset's OI
+// and price change, while calm data alone publishes no episode.
+TEST_F(EngineTest, LiquidationRiskPublished) {
+  make_engine({60 * kS}, 60);
+  const AssetId btc = table_.find_asset("BTC");
+  const std::int64_t t0 = kT0;
+  oi(linear_, t0, 1'000);
+  mark(linear_, t0, 50'000);
+  int calm = 0, burst = 0;
+  for (std::int64_t t = t0; t <= t0 + 800 * kS; t += 100'000'000) {
+    const std::int64_t off = t - t0;
+    if (off % (2 * kS) == kS) {
+      liq(linear_, t, Position::kShort, 1'500);
+      ++calm;
+    }
+    if (off >= 600 * kS && off < 630 * kS) {
+      liq(linear_, t, Position::kLong, 12'000);
+      ++burst;
+    }
+    if (off == 615 * kS) {
+      oi(linear_, t, 940);
+      mark(linear_, t, 48'500);
+    }
+    engine_->publish(t, true);  // ticks the cascade detector
+    if (off == 620 * kS) {
+      engine_->refit(t);
+      AssetMetrics a;
+      ASSERT_TRUE(state_->asset(btc, a));
+      EXPECT_TRUE(a.cascade_active);
+      EXPECT_EQ(a.cascades_total, 1u);
+      EXPECT_EQ(a.cascade.start_ns, t0 + 604'100'000'000);
+    }
+  }
+  AssetMetrics a;
+  ASSERT_TRUE(state_->asset(btc, a));
+  EXPECT_GT(a.intensity, 0);
+  ASSERT_TRUE(present(a.branching_ratio));  // fitted at 620 s on > 50 arrivals
+  EXPECT_GT(a.branching_ratio, 0);
+  EXPECT_LT(a.branching_ratio, 1);
+  EXPECT_TRUE(present(a.hawkes_mu) && present(a.hawkes_alpha) && present(a.hawkes_beta));
+  EXPECT_DOUBLE_EQ(a.branching_ratio, a.hawkes_alpha / a.hawkes_beta);
+  EXPECT_FALSE(a.cascade_active);
+  EXPECT_EQ(a.cascades_total, 1u);
+
+  const auto& ring = state_->cascades();
+  ASSERT_EQ(ring.head(), 2u);  // one record at the start, one at the end
+  CascadeRecord start, end;
+  ASSERT_TRUE(ring.read(0, start));
+  ASSERT_TRUE(ring.read(1, end));
+  EXPECT_TRUE(start.active);
+  EXPECT_FALSE(end.active);
+  EXPECT_EQ(start.id, end.id);
+  EXPECT_GT(end.id, 0u);
+  EXPECT_EQ(end.asset, btc);
+  EXPECT_EQ(end.start_ns, t0 + 604'100'000'000);
+  EXPECT_EQ(end.end_ns, t0 + 635'800'000'000);
+  EXPECT_DOUBLE_EQ(end.long_usd, 259 * 12'000.0);
+  EXPECT_NEAR(end.oi_change_pct, -0.06, 1e-12);
+  EXPECT_NEAR(end.price_change_pct, -0.03, 1e-12);
+  EXPECT_EQ(end.venues, 1u << static_cast<int>(Venue::kBinance));
+  EXPECT_TRUE(present(end.peak_eta));
+  EXPECT_EQ(burst, 300);
+  EXPECT_EQ(calm, 400);
+}
+
+// Verifies the split fit path (collect on the engine thread, fit anywhere, apply) gives the
+// same estimate as refit, and that arrivals after the copy are kept in the intensity.
+TEST_F(EngineTest, SplitFitMatchesRefit) {
+  make_engine({60 * kS}, 60);
+  const AssetId btc = table_.find_asset("BTC");
+  for (int i = 0; i < 400; ++i) {
+    liq(linear_, kT0 + std::int64_t{i} * 700'000'000 + (i % 7) * 50'000'000, Position::kLong, 1'000);
+  }
+  const std::int64_t now = kT0 + 300 * kS;
+  std::vector<HawkesFitJob> jobs;
+  engine_->collect_fit_jobs(now, jobs);
+  ASSERT_EQ(jobs.size(), 1u);
+  EXPECT_EQ(jobs[0].asset, btc);
+  EXPECT_EQ(jobs[0].times_ns.size(), 400u);
+  EXPECT_EQ(jobs[0].t0_ns, kT0);  // not an hour of invented silence before the first event
+  EXPECT_EQ(jobs[0].t1_ns, now);
+  const HawkesFitResult r = run_fit_job(jobs[0]);
+  liq(linear_, now + kS, Position::kLong, 1'000);  // arrives while the fit runs
+  engine_->apply_fit(r);
+  engine_->publish(now + 2 * kS, true);
+  AssetMetrics a;
+  ASSERT_TRUE(state_->asset(btc, a));
+  EXPECT_DOUBLE_EQ(a.branching_ratio, r.fit.params.eta());
+  const HawkesParams& p = r.fit.params;
+  const double expect =
+      p.mu + p.alpha * (r.fit.excitation_at_t1 * std::exp(-p.beta * 2.0) + std::exp(-p.beta * 1.0));
+  EXPECT_NEAR(a.intensity, expect, 1e-9 * expect);
+  // The arrival after the copy asks for another job; then nothing new: no job.
+  jobs.clear();
+  engine_->collect_fit_jobs(now + 3 * kS, jobs);
+  ASSERT_EQ(jobs.size(), 1u);
+  EXPECT_EQ(jobs[0].times_ns.size(), 401u);
+  engine_->apply_fit(run_fit_job(jobs[0]));
+  jobs.clear();
+  engine_->collect_fit_jobs(now + 4 * kS, jobs);
+  EXPECT_TRUE(jobs.empty());
+  // Too few events in a later window: the estimate goes back to NaN.
+  engine_->refit(now + 2 * 3'600 * kS);
+  engine_->publish(now + 2 * 3'600 * kS, true);
+  ASSERT_TRUE(state_->asset(btc, a));
+  EXPECT_TRUE(std::isnan(a.branching_ratio));
+  EXPECT_TRUE(std::isnan(a.hawkes_mu));
+}
+
 }  // namespace
 }  // namespace levdyn::core
