@@ -68,6 +68,8 @@ class VenueProtocol {
 
 /// Binance USD-M (combined streams, forceOrder throttled 1/symbol/s, REST OI, exchangeInfo).
 std::unique_ptr<VenueProtocol> make_binance_protocol();
+/// OKX v5 public (arg/data pushes in contracts, text ping/pong, 30 s silence close, instruments).
+std::unique_ptr<VenueProtocol> make_okx_protocol();
 
 /// Shared helpers for the protocol implementations.
 std::string fmt_num(double v, int decimals);
