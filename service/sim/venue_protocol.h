@@ -68,6 +68,9 @@ class VenueProtocol {
 
 /// Binance USD-M (combined streams, forceOrder throttled 1/symbol/s, REST OI, exchangeInfo).
 std::unique_ptr<VenueProtocol> make_binance_protocol();
+/// Hyperliquid perps (activeAssetCtx + trades with subscribe replay, JSON ping within 60 s,
+/// no public liquidations).
+std::unique_ptr<VenueProtocol> make_hyperliquid_protocol();
 
 /// Shared helpers for the protocol implementations.
 std::string fmt_num(double v, int decimals);
