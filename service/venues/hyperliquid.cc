@@ -581,6 +581,7 @@ class HyperliquidCodec final : public Codec {
     if (st != DecodeStatus::kOk) return st;
     if (!(mark > 0.0)) return DecodeStatus::kBadNumber;
     if (core::present(oracle) && !(oracle > 0.0)) return DecodeStatus::kBadNumber;
+    if (!std::isfinite(oi * mark)) return DecodeStatus::kBadNumber;  // 1e300 × 1e300
 
     Entry* entry = nullptr;
     st = resolve(coin.value, entry);
@@ -668,6 +669,7 @@ class HyperliquidCodec final : public Codec {
     if (st == DecodeStatus::kOk) st = required_number(t.sz, size);
     if (st != DecodeStatus::kOk) return st;
     if (!(price > 0.0) || !(size > 0.0)) return DecodeStatus::kBadNumber;
+    if (!std::isfinite(price * size)) return DecodeStatus::kBadNumber;
     if (t.time.value <= 0 || t.time.value > kMaxTimestampMs) return DecodeStatus::kBadNumber;
 
     Entry* entry = nullptr;

@@ -227,7 +227,7 @@ TEST_F(HyperliquidCodecTest, CtxAsJsonLines) {
   append_event_json(mark, out_[0], table_);
   append_event_json(oi, out_[1], table_);
   EXPECT_EQ(mark, R"({"type":"mark_price","venue":"hyperliquid","symbol":"BTC","asset":"BTC",)"
-                  R"("mark":64405,"index":64429,"funding_rate":0.0001,"funding_interval_s":28800})");
+                  R"("mark":64405,"index":64429,"funding_rate":1e-04,"funding_interval_s":28800})");
   EXPECT_EQ(oi.find("exchange_ts"), std::string::npos) << oi;
   EXPECT_NE(oi.find(R"("base":32227.66018)"), std::string::npos) << oi;
   EXPECT_NE(oi.find(R"("source":"ws")"), std::string::npos) << oi;
@@ -481,6 +481,10 @@ TEST_F(HyperliquidCodecTest, MalformedFramesReturnErrorsAndLeaveOutUnchanged) {
        DecodeStatus::kBadNumber},
       {"openInterest 1e400", replace(kCtx, R"("32227.66018")", R"("1e400")"),
        DecodeStatus::kBadNumber},
+      {"notional overflows",
+       replace(replace(kCtx, R"("32227.66018")", R"("1e300")"), R"("markPx":"64405.0")",
+               R"("markPx":"1e300")"),
+       DecodeStatus::kBadNumber},
       {"openInterest empty", replace(kCtx, R"("32227.66018")", R"("")"), DecodeStatus::kBadNumber},
       {"oraclePx NaN", replace(kCtx, R"("oraclePx":"64429.0")", R"("oraclePx":"NaN")"),
        DecodeStatus::kBadNumber},
@@ -673,7 +677,8 @@ TEST(HyperliquidMakeCodec, ResolvesAndRejects) {
   EXPECT_EQ(table.size(), 2u);
   EXPECT_NE(table.find(core::Venue::kHyperliquid, "kPEPE"), core::kNoInstrument);
   EXPECT_EQ(codec->ws_endpoints()[0].subscribe.size(), 4u);
-  for (const std::string bad : {"xyz:TSLA", "@107", "BT C", "", std::string(40, 'A')}) {
+  for (const std::string& bad :
+       std::vector<std::string>{"xyz:TSLA", "@107", "BT C", "", std::string(40, 'A')}) {
     SCOPED_TRACE(bad);
     s.symbols = {bad};
     EXPECT_THROW((void)hyperliquid::make_codec(s, table), std::invalid_argument);
