@@ -70,6 +70,9 @@ class VenueProtocol {
 std::unique_ptr<VenueProtocol> make_binance_protocol();
 /// OKX v5 public (arg/data pushes in contracts, text ping/pong, 30 s silence close, instruments).
 std::unique_ptr<VenueProtocol> make_okx_protocol();
+/// Hyperliquid perps (activeAssetCtx + trades with subscribe replay, JSON ping within 60 s,
+/// no public liquidations).
+std::unique_ptr<VenueProtocol> make_hyperliquid_protocol();
 
 /// Shared helpers for the protocol implementations.
 std::string fmt_num(double v, int decimals);

@@ -3,6 +3,7 @@
 
 #include "service/venues/binance.h"
 #include "service/venues/codec.h"
+#include "service/venues/hyperliquid.h"
 #include "service/venues/metadata.h"
 #include "service/venues/okx.h"
 
@@ -26,6 +27,7 @@ std::unique_ptr<Codec> make_codec(const VenueSettings& settings, core::Instrumen
   switch (settings.venue) {
     case core::Venue::kBinance: return binance::make_codec(settings, table);
     case core::Venue::kOkx: return okx::make_codec(settings, table);
+    case core::Venue::kHyperliquid: return hyperliquid::make_codec(settings, table);
     default: return nullptr;
   }
 }
@@ -34,6 +36,7 @@ std::vector<std::string> metadata_targets(core::Venue venue) {
   switch (venue) {
     case core::Venue::kBinance: return binance::metadata_targets();
     case core::Venue::kOkx: return okx::metadata_targets();
+    case core::Venue::kHyperliquid: return hyperliquid::metadata_targets();
     default: return {};
   }
 }
@@ -43,6 +46,7 @@ DecodeStatus parse_metadata(core::Venue venue, std::size_t target_index, std::st
   switch (venue) {
     case core::Venue::kBinance: return binance::parse_metadata(target_index, body, out);
     case core::Venue::kOkx: return okx::parse_metadata(target_index, body, out);
+    case core::Venue::kHyperliquid: return hyperliquid::parse_metadata(target_index, body, out);
     default: return DecodeStatus::kUnknownMessage;
   }
 }
@@ -51,6 +55,7 @@ std::vector<core::InstrumentSpec> bundled_instruments(core::Venue venue) {
   switch (venue) {
     case core::Venue::kBinance: return binance::bundled_instruments();
     case core::Venue::kOkx: return okx::bundled_instruments();
+    case core::Venue::kHyperliquid: return hyperliquid::bundled_instruments();
     default: return {};
   }
 }
@@ -59,6 +64,7 @@ VenueSettings default_settings(core::Venue venue) {
   switch (venue) {
     case core::Venue::kBinance: return binance::default_settings();
     case core::Venue::kOkx: return okx::default_settings();
+    case core::Venue::kHyperliquid: return hyperliquid::default_settings();
     default: break;
   }
   // Production endpoints and default symbols of the venues whose settings live here.
@@ -79,11 +85,6 @@ VenueSettings default_settings(core::Venue venue) {
       s.ws_url = "wss://ws.bitmex.com/realtime";
       s.rest_url = "https://www.bitmex.com";
       s.symbols = {"XBTUSD", "ETHUSD"};
-      break;
-    case core::Venue::kHyperliquid:
-      s.ws_url = "wss://api.hyperliquid.xyz/ws";
-      s.rest_url = "https://api.hyperliquid.xyz";
-      s.symbols = {"BTC", "ETH"};
       break;
     default: break;
   }
