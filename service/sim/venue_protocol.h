@@ -68,6 +68,8 @@ class VenueProtocol {
 
 /// Binance USD-M (combined streams, forceOrder throttled 1/symbol/s, REST OI, exchangeInfo).
 std::unique_ptr<VenueProtocol> make_binance_protocol();
+/// Bybit v5 public linear + inverse (tickers snapshot/deltas, allLiquidation, op ping).
+std::unique_ptr<VenueProtocol> make_bybit_protocol();
 
 /// Shared helpers for the protocol implementations.
 std::string fmt_num(double v, int decimals);
