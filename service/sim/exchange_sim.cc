@@ -259,6 +259,7 @@ ExchangeSimulator::ExchangeSimulator(SimulatorConfig config) : impl_(std::make_s
   impl_->protocols.push_back(make_binance_protocol());
   impl_->protocols.push_back(make_okx_protocol());
   impl_->protocols.push_back(make_hyperliquid_protocol());
+  impl_->protocols.push_back(make_bybit_protocol());
 }
 
 ExchangeSimulator::~ExchangeSimulator() { stop(); }

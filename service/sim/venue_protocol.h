@@ -73,6 +73,8 @@ std::unique_ptr<VenueProtocol> make_okx_protocol();
 /// Hyperliquid perps (activeAssetCtx + trades with subscribe replay, JSON ping within 60 s,
 /// no public liquidations).
 std::unique_ptr<VenueProtocol> make_hyperliquid_protocol();
+/// Bybit v5 public linear + inverse (tickers snapshot/deltas, allLiquidation, op ping).
+std::unique_ptr<VenueProtocol> make_bybit_protocol();
 
 /// Shared helpers for the protocol implementations.
 std::string fmt_num(double v, int decimals);

@@ -2,6 +2,7 @@
 // in service/venues/<venue>.{h,cc}; this file only routes.
 
 #include "service/venues/binance.h"
+#include "service/venues/bybit.h"
 #include "service/venues/codec.h"
 #include "service/venues/hyperliquid.h"
 #include "service/venues/metadata.h"
@@ -28,6 +29,7 @@ std::unique_ptr<Codec> make_codec(const VenueSettings& settings, core::Instrumen
     case core::Venue::kBinance: return binance::make_codec(settings, table);
     case core::Venue::kOkx: return okx::make_codec(settings, table);
     case core::Venue::kHyperliquid: return hyperliquid::make_codec(settings, table);
+    case core::Venue::kBybit: return bybit::make_codec(settings, table);
     default: return nullptr;
   }
 }
@@ -37,6 +39,7 @@ std::vector<std::string> metadata_targets(core::Venue venue) {
     case core::Venue::kBinance: return binance::metadata_targets();
     case core::Venue::kOkx: return okx::metadata_targets();
     case core::Venue::kHyperliquid: return hyperliquid::metadata_targets();
+    case core::Venue::kBybit: return bybit::metadata_targets();
     default: return {};
   }
 }
@@ -47,6 +50,7 @@ DecodeStatus parse_metadata(core::Venue venue, std::size_t target_index, std::st
     case core::Venue::kBinance: return binance::parse_metadata(target_index, body, out);
     case core::Venue::kOkx: return okx::parse_metadata(target_index, body, out);
     case core::Venue::kHyperliquid: return hyperliquid::parse_metadata(target_index, body, out);
+    case core::Venue::kBybit: return bybit::parse_metadata(target_index, body, out);
     default: return DecodeStatus::kUnknownMessage;
   }
 }
@@ -56,6 +60,7 @@ std::vector<core::InstrumentSpec> bundled_instruments(core::Venue venue) {
     case core::Venue::kBinance: return binance::bundled_instruments();
     case core::Venue::kOkx: return okx::bundled_instruments();
     case core::Venue::kHyperliquid: return hyperliquid::bundled_instruments();
+    case core::Venue::kBybit: return bybit::bundled_instruments();
     default: return {};
   }
 }
@@ -65,6 +70,7 @@ VenueSettings default_settings(core::Venue venue) {
     case core::Venue::kBinance: return binance::default_settings();
     case core::Venue::kOkx: return okx::default_settings();
     case core::Venue::kHyperliquid: return hyperliquid::default_settings();
+    case core::Venue::kBybit: return bybit::default_settings();
     default: break;
   }
   // Production endpoints and default symbols of the venues whose settings live here.
@@ -75,6 +81,10 @@ VenueSettings default_settings(core::Venue venue) {
       s.ws_url = "wss://stream.bybit.com/v5/public";
       s.rest_url = "https://api.bybit.com";
       s.symbols = {"BTCUSDT", "ETHUSDT"};
+    case core::Venue::kOkx:
+      s.ws_url = "wss://ws.okx.com:8443/ws/v5/public";
+      s.rest_url = "https://www.okx.com";
+      s.symbols = {"BTC-USDT-SWAP", "ETH-USDT-SWAP"};
       break;
     case core::Venue::kDeribit:
       s.ws_url = "wss://www.deribit.com/ws/api/v2";
