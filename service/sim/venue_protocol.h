@@ -68,6 +68,8 @@ class VenueProtocol {
 
 /// Binance USD-M (combined streams, forceOrder throttled 1/symbol/s, REST OI, exchangeInfo).
 std::unique_ptr<VenueProtocol> make_binance_protocol();
+/// Deribit (JSON-RPC 2.0: set_heartbeat/test_request, ticker and trades with liquidation flags).
+std::unique_ptr<VenueProtocol> make_deribit_protocol();
 
 /// Shared helpers for the protocol implementations.
 std::string fmt_num(double v, int decimals);
