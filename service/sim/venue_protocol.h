@@ -75,6 +75,8 @@ std::unique_ptr<VenueProtocol> make_okx_protocol();
 std::unique_ptr<VenueProtocol> make_hyperliquid_protocol();
 /// Bybit v5 public linear + inverse (tickers snapshot/deltas, allLiquidation, op ping).
 std::unique_ptr<VenueProtocol> make_bybit_protocol();
+/// Deribit (JSON-RPC 2.0: set_heartbeat/test_request, ticker and trades with liquidation flags).
+std::unique_ptr<VenueProtocol> make_deribit_protocol();
 
 /// Shared helpers for the protocol implementations.
 std::string fmt_num(double v, int decimals);

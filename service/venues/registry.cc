@@ -3,6 +3,7 @@
 
 #include "service/venues/binance.h"
 #include "service/venues/bybit.h"
+#include "service/venues/deribit.h"
 #include "service/venues/codec.h"
 #include "service/venues/hyperliquid.h"
 #include "service/venues/metadata.h"
@@ -30,6 +31,7 @@ std::unique_ptr<Codec> make_codec(const VenueSettings& settings, core::Instrumen
     case core::Venue::kOkx: return okx::make_codec(settings, table);
     case core::Venue::kHyperliquid: return hyperliquid::make_codec(settings, table);
     case core::Venue::kBybit: return bybit::make_codec(settings, table);
+    case core::Venue::kDeribit: return deribit::make_codec(settings, table);
     default: return nullptr;
   }
 }
@@ -40,6 +42,7 @@ std::vector<std::string> metadata_targets(core::Venue venue) {
     case core::Venue::kOkx: return okx::metadata_targets();
     case core::Venue::kHyperliquid: return hyperliquid::metadata_targets();
     case core::Venue::kBybit: return bybit::metadata_targets();
+    case core::Venue::kDeribit: return deribit::metadata_targets();
     default: return {};
   }
 }
@@ -51,6 +54,7 @@ DecodeStatus parse_metadata(core::Venue venue, std::size_t target_index, std::st
     case core::Venue::kOkx: return okx::parse_metadata(target_index, body, out);
     case core::Venue::kHyperliquid: return hyperliquid::parse_metadata(target_index, body, out);
     case core::Venue::kBybit: return bybit::parse_metadata(target_index, body, out);
+    case core::Venue::kDeribit: return deribit::parse_metadata(target_index, body, out);
     default: return DecodeStatus::kUnknownMessage;
   }
 }
@@ -61,6 +65,7 @@ std::vector<core::InstrumentSpec> bundled_instruments(core::Venue venue) {
     case core::Venue::kOkx: return okx::bundled_instruments();
     case core::Venue::kHyperliquid: return hyperliquid::bundled_instruments();
     case core::Venue::kBybit: return bybit::bundled_instruments();
+    case core::Venue::kDeribit: return deribit::bundled_instruments();
     default: return {};
   }
 }
@@ -71,6 +76,7 @@ VenueSettings default_settings(core::Venue venue) {
     case core::Venue::kOkx: return okx::default_settings();
     case core::Venue::kHyperliquid: return hyperliquid::default_settings();
     case core::Venue::kBybit: return bybit::default_settings();
+    case core::Venue::kDeribit: return deribit::default_settings();
     default: break;
   }
   // Production endpoints and default symbols of the venues whose settings live here.
@@ -85,11 +91,6 @@ VenueSettings default_settings(core::Venue venue) {
       s.ws_url = "wss://ws.okx.com:8443/ws/v5/public";
       s.rest_url = "https://www.okx.com";
       s.symbols = {"BTC-USDT-SWAP", "ETH-USDT-SWAP"};
-      break;
-    case core::Venue::kDeribit:
-      s.ws_url = "wss://www.deribit.com/ws/api/v2";
-      s.rest_url = "https://www.deribit.com";
-      s.symbols = {"BTC-PERPETUAL", "ETH-PERPETUAL"};
       break;
     case core::Venue::kBitmex:
       s.ws_url = "wss://ws.bitmex.com/realtime";

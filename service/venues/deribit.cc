@@ -1,0 +1,998 @@
+// Deribit codec: JSON-RPC notifications (ticker, trades), heartbeats and responses to
+// normalized events, and get_instruments bodies to instrument specs (venues.md §4).
+
+#include "service/venues/deribit.h"
+
+#include <simdjson.h>
+
+#include <algorithm>
+#include <array>
+#include <charconv>
+#include <cmath>
+#include <cstdint>
+#include <cstring>
+#include <functional>
+#include <limits>
+#include <stdexcept>
+#include <unordered_map>
+#include <utility>
+
+namespace levdyn::venues::deribit {
+namespace {
+
+namespace od = simdjson::ondemand;
+using core::InstrumentId;
+using core::kNoInstrument;
+
+constexpr std::string_view kDefaultWsUrl = "wss://www.deribit.com/ws/api/v2";
+constexpr std::string_view kDefaultRestUrl = "https://www.deribit.com";
+// Inverse perps (BTC-PERPETUAL, ETH-PERPETUAL) are listed under their coin, the linear USDC
+// perps (BTC_USDC-PERPETUAL, …) under USDC.
+constexpr std::array<std::string_view, 3> kMetadataTargets = {
+    "/api/v2/public/get_instruments?currency=BTC&kind=future",
+    "/api/v2/public/get_instruments?currency=ETH&kind=future",
+    "/api/v2/public/get_instruments?currency=USDC&kind=future",
+};
+
+// The minimum Deribit accepts; the server then sends a test_request every 10 s.
+constexpr int kHeartbeatIntervalS = 10;
+// Ids 1 and 2 are the set_heartbeat and subscribe requests; public/test answers count up from 3.
+constexpr std::int64_t kFirstTestId = 3;
+// funding_8h is the funding over 8 hours.
+constexpr std::int32_t kFundingIntervalS = 8 * 3600;
+// Recent trade ids kept per instrument to drop replays. 100 ms batches on BTC-PERPETUAL carry
+// tens of trades at most; 2048 covers far more than any replay window after a reconnect.
+constexpr std::size_t kDedupeCapacity = 2048;
+constexpr std::size_t kInitialBufferBytes = 64 * 1024;
+constexpr std::int64_t kMaxTimestampMs = std::numeric_limits<std::int64_t>::max() / 1'000'000;
+
+constexpr std::string_view kLabelTrade = "trade";
+constexpr std::string_view kLabelOpenInterest = "open_interest";
+constexpr std::string_view kLabelControl = "control";
+
+// ---------------------------------------------------------------------------------------------
+// Small pure helpers.
+
+DecodeStatus status_of(simdjson::error_code e) noexcept {
+  switch (e) {
+    case simdjson::SUCCESS:
+      return DecodeStatus::kOk;
+    case simdjson::NO_SUCH_FIELD:
+      return DecodeStatus::kMissingField;
+    case simdjson::INCORRECT_TYPE:
+      return DecodeStatus::kWrongType;
+    case simdjson::NUMBER_ERROR:
+    case simdjson::NUMBER_OUT_OF_RANGE:
+      return DecodeStatus::kBadNumber;
+    default:
+      return DecodeStatus::kMalformedJson;
+  }
+}
+
+/// A symbol the instrument table can hold and a channel name can carry.
+bool valid_symbol(std::string_view s) noexcept {
+  if (s.empty() || s.size() >= sizeof(core::InstrumentInfo::symbol)) return false;
+  for (const char c : s) {
+    const auto u = static_cast<unsigned char>(c);
+    // '.' separates the parts of a channel name; ':' is reserved for "_other:<ASSET>".
+    if (u <= 0x20 || u == 0x7f || c == '.' || c == ':' || c == '"' || c == '\\') return false;
+  }
+  return true;
+}
+
+std::string to_upper(std::string_view s) {
+  std::string r(s);
+  for (char& c : r) {
+    if (c >= 'a' && c <= 'z') c = static_cast<char>(c - 'a' + 'A');
+  }
+  return r;
+}
+
+/// Base asset of an instrument name: "BTC-PERPETUAL" -> "BTC", "BTC_USDC-PERPETUAL" -> "BTC".
+std::string derive_asset(std::string_view symbol) {
+  return core::normalize_asset(symbol.substr(0, symbol.find_first_of("_-")));
+}
+
+/// Spec of an instrument with no metadata: USDC/USDT-margined names are linear (quantities in
+/// coin), the rest inverse with Deribit's contract sizes (10 USD for BTC, 1 USD otherwise).
+core::InstrumentSpec derived_spec(std::string_view symbol) {
+  core::InstrumentSpec spec;
+  spec.venue = core::Venue::kDeribit;
+  spec.symbol = std::string(symbol);
+  spec.asset = derive_asset(symbol);
+  const bool linear = symbol.find("_USDC") != std::string_view::npos ||
+                      symbol.find("_USDT") != std::string_view::npos;
+  spec.kind = linear ? core::ContractKind::kLinear : core::ContractKind::kInverse;
+  spec.contract_value = linear ? 1.0 : (spec.asset == "BTC" ? 10.0 : 1.0);
+  spec.tracked = true;
+  return spec;
+}
+
+/// FNV-1a of a trade id: the dedupe ring stores 64-bit digests, not strings, so the hot path
+/// does not allocate. A false duplicate needs a 64-bit collision within 2048 recent ids.
+std::uint64_t digest(std::string_view s) noexcept {
+  std::uint64_t h = 1469598103934665603ull;
+  for (const char c : s) {
+    h ^= static_cast<unsigned char>(c);
+    h *= 1099511628211ull;
+  }
+  return h;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Field capture.
+
+/// A field of a frame: absent (kMissingField), read (kOk) or unreadable (the reason).
+template <typename T>
+struct Slot {
+  T value{};
+  DecodeStatus status = DecodeStatus::kMissingField;
+  [[nodiscard]] bool seen() const noexcept { return status != DecodeStatus::kMissingField; }
+};
+
+// IMPORTANT: string slots view the parser's string buffer; they are valid only until that
+// parser iterates the next document.
+void read(od::value& v, Slot<std::string_view>& s) noexcept {
+  s.status = status_of(v.get_string().get(s.value));
+}
+void read(od::value& v, Slot<std::int64_t>& s) noexcept {
+  const simdjson::error_code err = v.get_int64().get(s.value);
+  s.status = status_of(err);
+  if (err == simdjson::INCORRECT_TYPE) {
+    // A number that is not an int64 (1.5, 1e3) is a bad number, not a wrong type.
+    od::json_type type;
+    if (v.type().get(type) == simdjson::SUCCESS && type == od::json_type::number) {
+      s.status = DecodeStatus::kBadNumber;
+    }
+  }
+}
+/// Deribit sends numbers as JSON numbers. `null` (sent for values the venue does not have,
+/// e.g. funding on a closed instrument) reads as absent.
+void read(od::value& v, Slot<double>& s) noexcept {
+  bool is_null = false;
+  if (v.is_null().get(is_null) == simdjson::SUCCESS && is_null) {
+    s.status = DecodeStatus::kMissingField;
+    return;
+  }
+  const simdjson::error_code err = v.get_double().get(s.value);
+  s.status = status_of(err);
+  if (err == simdjson::SUCCESS && !std::isfinite(s.value)) s.status = DecodeStatus::kBadNumber;
+}
+
+/// An optional number: absent leaves `out` as it is; present must be readable.
+DecodeStatus optional_number(const Slot<double>& s, double& out) noexcept {
+  if (!s.seen()) return DecodeStatus::kOk;
+  if (s.status != DecodeStatus::kOk) return s.status;
+  out = s.value == 0.0 ? 0.0 : s.value;  // no negative zero
+  return DecodeStatus::kOk;
+}
+
+DecodeStatus timestamp_ns(const Slot<std::int64_t>& s, std::int64_t& ns) noexcept {
+  if (s.status != DecodeStatus::kOk) return s.status;
+  if (s.value <= 0 || s.value > kMaxTimestampMs) return DecodeStatus::kBadNumber;
+  ns = s.value * 1'000'000;
+  return DecodeStatus::kOk;
+}
+
+/// Classifies a document that is not an object or array: a valid scalar is a shape we do not
+/// know, anything else (e.g. `nonsense`, which starts like `null`) is malformed.
+DecodeStatus classify_scalar(od::document& doc, od::json_type type) noexcept {
+  simdjson::error_code err = simdjson::SUCCESS;
+  switch (type) {
+    case od::json_type::null: {
+      bool is_null = false;
+      err = doc.is_null().get(is_null);
+      if (!err && !is_null) err = simdjson::INCORRECT_TYPE;
+      break;
+    }
+    case od::json_type::boolean: {
+      bool b = false;
+      err = doc.get_bool().get(b);
+      break;
+    }
+    case od::json_type::number: {
+      double d = 0.0;
+      err = doc.get_double().get(d);
+      break;
+    }
+    case od::json_type::string: {
+      std::string_view s;
+      err = doc.get_string().get(s);
+      break;
+    }
+    default:
+      err = simdjson::TAPE_ERROR;
+  }
+  return err ? DecodeStatus::kMalformedJson : DecodeStatus::kUnknownMessage;
+}
+
+/// True when nothing but whitespace follows the root value.
+bool at_document_end(od::document& doc) noexcept {
+  const char* loc = nullptr;
+  return doc.current_location().get(loc) == simdjson::OUT_OF_BOUNDS;
+}
+
+/// Captures an object or array value as its raw JSON text (a view into the input buffer), to
+/// decode later when a key it depends on comes after it.
+DecodeStatus capture_raw(od::value& v, std::string_view& raw) noexcept {
+  od::json_type type;
+  if (v.type().get(type)) return DecodeStatus::kMalformedJson;
+  if (type == od::json_type::object) {
+    od::object obj;
+    if (v.get_object().get(obj)) return DecodeStatus::kMalformedJson;
+    return obj.raw_json().get(raw) ? DecodeStatus::kMalformedJson : DecodeStatus::kOk;
+  }
+  if (type == od::json_type::array) {
+    od::array arr;
+    if (v.get_array().get(arr)) return DecodeStatus::kMalformedJson;
+    return arr.raw_json().get(raw) ? DecodeStatus::kMalformedJson : DecodeStatus::kOk;
+  }
+  return DecodeStatus::kWrongType;
+}
+
+enum class ChannelKind : std::uint8_t { kTicker, kTrades, kOther };
+
+/// "ticker.BTC-PERPETUAL.100ms" -> kTicker, "BTC-PERPETUAL". Currency-wide channels
+/// ("trades.future.BTC.100ms") give no instrument: each trade names its own.
+ChannelKind parse_channel(std::string_view channel, std::string_view& instrument) noexcept {
+  instrument = {};
+  const std::size_t first = channel.find('.');
+  if (first == std::string_view::npos) return ChannelKind::kOther;
+  const std::string_view kind = channel.substr(0, first);
+  const std::size_t last = channel.rfind('.');
+  if (last > first) {
+    const std::string_view middle = channel.substr(first + 1, last - first - 1);
+    if (middle.find('.') == std::string_view::npos) instrument = middle;
+  }
+  if (kind == "ticker") return ChannelKind::kTicker;
+  if (kind == "trades") return ChannelKind::kTrades;
+  return ChannelKind::kOther;
+}
+
+// ---------------------------------------------------------------------------------------------
+
+/// The Deribit codec. Not thread-safe: owned and called by one feed thread.
+class DeribitCodec final : public Codec {
+ public:
+  DeribitCodec(const VenueSettings& settings, core::InstrumentTable& table)
+      : settings_(settings), table_(table) {
+    buffer_.resize(kInitialBufferBytes + simdjson::SIMDJSON_PADDING);
+    pending_.reserve(256);
+    // Entries are addressed by pointer from ids_: size the vector once, before any pointer.
+    entries_.reserve(settings.symbols.size());
+    for (const std::string& raw : settings.symbols) {
+      std::string symbol = to_upper(raw);
+      if (!valid_symbol(symbol)) {
+        throw std::invalid_argument("venues.deribit.symbols: invalid symbol '" + raw + "'");
+      }
+      if (ids_.find(symbol) != ids_.end()) continue;  // listed twice
+      InstrumentId id = table_.find(core::Venue::kDeribit, symbol);
+      if (id == kNoInstrument) id = table_.add(derived_spec(symbol));
+      if (id == kNoInstrument) {
+        throw std::invalid_argument("venues.deribit.symbols: the instrument table cannot hold '" +
+                                    raw + "'");
+      }
+      const core::InstrumentInfo& info = table_.get(id);
+      auto entry = std::make_unique<Entry>();
+      entry->id = id;
+      entry->kind = info.kind;
+      entry->contract_value = info.contract_value > 0.0 ? info.contract_value : 1.0;
+      ids_.emplace(symbol, entry.get());
+      entries_.push_back(std::move(entry));
+      symbols_.push_back(std::move(symbol));
+    }
+  }
+
+  [[nodiscard]] core::Venue venue() const noexcept override { return core::Venue::kDeribit; }
+
+  [[nodiscard]] std::vector<WsEndpoint> ws_endpoints() const override {
+    if (symbols_.empty()) return {};  // Deribit streams are per instrument: nothing to follow
+    WsEndpoint ep;
+    ep.url = settings_.ws_url;
+    ep.subscribe.push_back(
+        R"({"jsonrpc":"2.0","id":1,"method":"public/set_heartbeat","params":{"interval":)" +
+        std::to_string(kHeartbeatIntervalS) + "}}");
+    std::string sub = R"({"jsonrpc":"2.0","id":2,"method":"public/subscribe","params":{"channels":[)";
+    bool first = true;
+    for (const std::string& symbol : symbols_) {
+      for (const std::string_view kind : {"ticker.", "trades."}) {
+        if (!first) sub += ',';
+        first = false;
+        sub += '"';
+        sub += kind;
+        sub += symbol;
+        sub += ".100ms\"";
+      }
+    }
+    sub += "]}}";
+    ep.subscribe.push_back(std::move(sub));
+    return {std::move(ep)};
+  }
+
+  [[nodiscard]] Heartbeat heartbeat() const override {
+    // The server drives it: test_request frames are answered through decode()'s reply.
+    return Heartbeat{};
+  }
+
+  [[nodiscard]] std::vector<RestPoll> rest_polls() const override { return {}; }  // OI on WS
+
+  [[nodiscard]] std::string_view liquidation_completeness() const noexcept override {
+    return "full";  // every liquidation fill is a flagged trade
+  }
+
+  // The trade-id dedupe ring survives reconnects on purpose: it exists to drop the replay.
+  void on_connected(std::uint16_t /*endpoint*/) override {}
+
+  DecodeResult decode(std::string_view frame, const FrameMeta& meta,
+                      std::vector<core::NormalizedEvent>& out,
+                      std::string& reply) noexcept override {
+    const std::size_t mark = out.size();
+    pending_.clear();
+    Frame f{meta, out, reply, "unknown", 0};
+    const DecodeStatus status = decode_frame(frame, f);
+    if (is_error(status)) {
+      // No partial frames: an error takes back whatever this frame appended.
+      out.erase(out.begin() + static_cast<std::ptrdiff_t>(mark), out.end());
+      reply.clear();
+    } else {
+      for (const auto& [entry, id] : pending_) remember(*entry, id);
+      duplicates_ += f.duplicates;
+    }
+    return DecodeResult{status, f.label};
+  }
+
+  [[nodiscard]] std::uint64_t duplicates() const noexcept { return duplicates_; }
+
+ private:
+  struct Entry {
+    InstrumentId id = kNoInstrument;
+    core::ContractKind kind = core::ContractKind::kInverse;
+    double contract_value = 1.0;
+    std::array<std::uint64_t, kDedupeCapacity> recent{};  // trade-id digests, a ring
+    std::size_t next = 0;
+    std::size_t count = 0;
+  };
+
+  struct SymbolHash {
+    using is_transparent = void;  // find(string_view) without building a std::string
+    std::size_t operator()(std::string_view s) const noexcept {
+      return std::hash<std::string_view>{}(s);
+    }
+  };
+
+  /// Per-frame decoding state.
+  struct Frame {
+    const FrameMeta& meta;
+    std::vector<core::NormalizedEvent>& out;
+    std::string& reply;
+    std::string_view label;
+    std::uint64_t duplicates;
+  };
+
+  static bool seen_recently(const Entry& e, std::uint64_t id) noexcept {
+    // Linear scan of at most 2048 words: no allocation, cache friendly, fast enough for
+    // 100 ms batches.
+    const std::size_t n = std::min(e.count, kDedupeCapacity);
+    for (std::size_t k = 0; k < n; ++k) {
+      if (e.recent[k] == id) return true;
+    }
+    return false;
+  }
+
+  static void remember(Entry& e, std::uint64_t id) noexcept {
+    e.recent[e.next] = id;
+    e.next = (e.next + 1) % kDedupeCapacity;
+    if (e.count < kDedupeCapacity) ++e.count;
+  }
+
+  bool pending_has(const Entry* e, std::uint64_t id) const noexcept {
+    for (const auto& [entry, pid] : pending_) {
+      if (entry == e && pid == id) return true;
+    }
+    return false;
+  }
+
+  DecodeStatus decode_frame(std::string_view frame, Frame& f) noexcept {
+    if (frame.empty()) return DecodeStatus::kMalformedJson;
+    // simdjson reads up to SIMDJSON_PADDING bytes past the input: parse a padded copy.
+    const std::size_t needed = frame.size() + simdjson::SIMDJSON_PADDING;
+    if (buffer_.size() < needed) {
+      try {
+        buffer_.resize(std::max(needed, 2 * buffer_.size()));
+      } catch (...) {
+        return DecodeStatus::kMalformedJson;
+      }
+    }
+    std::memcpy(buffer_.data(), frame.data(), frame.size());
+    // Zero the padding so a deferred slice never reads stale bytes as JSON.
+    std::memset(buffer_.data() + frame.size(), 0, simdjson::SIMDJSON_PADDING);
+
+    od::document doc;
+    if (parser_.iterate(buffer_.data(), frame.size(), buffer_.size()).get(doc)) {
+      return DecodeStatus::kMalformedJson;
+    }
+    od::json_type type;
+    if (doc.type().get(type)) return DecodeStatus::kMalformedJson;
+    if (type == od::json_type::array) {
+      od::array arr;
+      if (doc.get_array().get(arr)) return DecodeStatus::kMalformedJson;
+      std::string_view raw;  // consume it, to tell broken JSON from an unknown shape
+      if (arr.raw_json().get(raw)) return DecodeStatus::kMalformedJson;
+      return at_document_end(doc) ? DecodeStatus::kUnknownMessage : DecodeStatus::kMalformedJson;
+    }
+    if (type != od::json_type::object) {
+      const DecodeStatus status = classify_scalar(doc, type);
+      if (status == DecodeStatus::kMalformedJson) return status;
+      return at_document_end(doc) ? status : DecodeStatus::kMalformedJson;
+    }
+    od::object root;
+    if (doc.get_object().get(root)) return DecodeStatus::kMalformedJson;
+
+    Slot<std::string_view> method;
+    bool params_seen = false;
+    bool params_done = false;
+    std::string_view params_raw;
+    DecodeStatus params_status = DecodeStatus::kOk;
+    bool has_result = false;
+    bool has_error = false;
+    for (auto field_result : root) {
+      od::field field;
+      if (std::move(field_result).get(field)) return DecodeStatus::kMalformedJson;
+      const od::raw_json_string key = field.key();
+      od::value& value = field.value();
+      if (key == "method") {
+        read(value, method);
+        if (method.status == DecodeStatus::kMalformedJson) return method.status;
+      } else if (key == "params") {
+        params_seen = true;
+        if (method.status == DecodeStatus::kOk) {
+          // The usual order (jsonrpc, method, params): decode in this single pass.
+          od::object obj;
+          if (auto err = value.get_object().get(obj)) return status_of(err);
+          params_status = decode_params(obj, method.value, f);
+          if (params_status == DecodeStatus::kMalformedJson) return params_status;
+          if (is_error(params_status)) return params_status;
+          params_done = true;
+        } else {
+          const DecodeStatus st = capture_raw(value, params_raw);
+          if (st != DecodeStatus::kOk) return st;
+        }
+      } else if (key == "result") {
+        has_result = true;
+      } else if (key == "error") {
+        has_error = true;
+      }
+    }
+    if (!at_document_end(doc)) return DecodeStatus::kMalformedJson;  // trailing bytes
+
+    if (has_error) {
+      f.label = kLabelControl;
+      return DecodeStatus::kVenueError;  // {"jsonrpc":"2.0","id":2,"error":{"code":…}}
+    }
+    if (method.seen()) {
+      if (method.status != DecodeStatus::kOk) return method.status;
+      if (!params_seen) return DecodeStatus::kMissingField;
+      if (params_done) return params_status;
+      // params came before method: decode the captured object now.
+      od::document pdoc;
+      if (params_parser_.iterate(params_raw.data(), params_raw.size(),
+                                 params_raw.size() + simdjson::SIMDJSON_PADDING)
+              .get(pdoc)) {
+        return DecodeStatus::kMalformedJson;
+      }
+      od::object obj;
+      if (auto err = pdoc.get_object().get(obj)) return status_of(err);
+      return decode_params(obj, method.value, f);
+    }
+    if (has_result) {
+      f.label = kLabelControl;
+      return DecodeStatus::kIgnored;  // subscribe / set_heartbeat / public/test response
+    }
+    return DecodeStatus::kUnknownMessage;
+  }
+
+  DecodeStatus decode_params(od::object& params, std::string_view method, Frame& f) noexcept {
+    if (method == "heartbeat") {
+      f.label = kLabelControl;
+      Slot<std::string_view> type;
+      for (auto field_result : params) {
+        od::field field;
+        if (std::move(field_result).get(field)) return DecodeStatus::kMalformedJson;
+        if (field.key() == "type") read(field.value(), type);
+      }
+      if (type.status != DecodeStatus::kOk) return type.status;
+      if (type.value == "heartbeat") return DecodeStatus::kIgnored;
+      if (type.value != "test_request") return DecodeStatus::kUnknownMessage;
+      // Without an answer "the API server will immediately close the connection".
+      f.reply.assign(R"({"jsonrpc":"2.0","id":)");
+      char digits[24];
+      const auto [end, ec] = std::to_chars(digits, digits + sizeof digits, next_test_id_);
+      if (ec != std::errc()) return DecodeStatus::kBadNumber;
+      f.reply.append(digits, static_cast<std::size_t>(end - digits));
+      f.reply.append(R"(,"method":"public/test","params":{}})");
+      ++next_test_id_;
+      return DecodeStatus::kIgnored;
+    }
+    if (method != "subscription") return DecodeStatus::kUnknownMessage;
+
+    Slot<std::string_view> channel;
+    bool data_seen = false;
+    std::string_view data_raw;
+    DecodeStatus data_status = DecodeStatus::kOk;
+    for (auto field_result : params) {
+      od::field field;
+      if (std::move(field_result).get(field)) return DecodeStatus::kMalformedJson;
+      const od::raw_json_string key = field.key();
+      od::value& value = field.value();
+      if (key == "channel") {
+        read(value, channel);
+        if (channel.status == DecodeStatus::kMalformedJson) return channel.status;
+      } else if (key == "data") {
+        data_seen = true;
+        if (channel.status == DecodeStatus::kOk) {
+          data_status = decode_data(value, channel.value, f);
+          if (is_error(data_status)) return data_status;
+        } else {
+          const DecodeStatus st = capture_raw(value, data_raw);
+          if (st != DecodeStatus::kOk) return st;
+        }
+      }
+    }
+    if (channel.status != DecodeStatus::kOk) return channel.status;
+    if (!data_seen) return DecodeStatus::kMissingField;
+    if (data_raw.empty()) return data_status;
+    // data came before channel: decode the captured value now.
+    od::document ddoc;
+    if (data_parser_.iterate(data_raw.data(), data_raw.size(),
+                             data_raw.size() + simdjson::SIMDJSON_PADDING)
+            .get(ddoc)) {
+      return DecodeStatus::kMalformedJson;
+    }
+    od::value v;
+    if (ddoc.get_value().get(v)) return DecodeStatus::kMalformedJson;
+    return decode_data(v, channel.value, f);
+  }
+
+  DecodeStatus decode_data(od::value& data, std::string_view channel, Frame& f) noexcept {
+    std::string_view instrument;
+    switch (parse_channel(channel, instrument)) {
+      case ChannelKind::kTicker: {
+        f.label = kLabelOpenInterest;
+        od::object obj;
+        if (auto err = data.get_object().get(obj)) return status_of(err);
+        return decode_ticker(obj, instrument, f);
+      }
+      case ChannelKind::kTrades: {
+        f.label = kLabelTrade;
+        od::array arr;
+        if (auto err = data.get_array().get(arr)) return status_of(err);
+        return decode_trades(arr, instrument, f);
+      }
+      case ChannelKind::kOther:
+        break;
+    }
+    return DecodeStatus::kUnknownMessage;  // a channel we never subscribe to
+  }
+
+  /// A full ticker snapshot: a MarkPrice event, then an OpenInterest event.
+  DecodeStatus decode_ticker(od::object& obj, std::string_view channel_instrument,
+                             Frame& f) noexcept {
+    Slot<std::int64_t> timestamp;
+    Slot<std::string_view> name;
+    Slot<double> open_interest;
+    Slot<double> mark_price;
+    Slot<double> index_price;
+    Slot<double> current_funding;
+    Slot<double> funding_8h;
+    for (auto field_result : obj) {
+      od::field field;
+      if (std::move(field_result).get(field)) return DecodeStatus::kMalformedJson;
+      const od::raw_json_string key = field.key();
+      od::value& value = field.value();
+      if (key == "timestamp") {
+        read(value, timestamp);
+      } else if (key == "instrument_name") {
+        read(value, name);
+      } else if (key == "open_interest") {
+        read(value, open_interest);
+      } else if (key == "mark_price") {
+        read(value, mark_price);
+      } else if (key == "index_price") {
+        read(value, index_price);
+      } else if (key == "current_funding") {
+        read(value, current_funding);
+      } else if (key == "funding_8h") {
+        read(value, funding_8h);
+      }
+    }
+    if (name.seen() && name.status != DecodeStatus::kOk) return name.status;
+    const std::string_view symbol = name.seen() ? name.value : channel_instrument;
+    if (symbol.empty()) return DecodeStatus::kMissingField;
+
+    double oi = 0.0;
+    double mark = 0.0;
+    double index = core::kAbsent;
+    double funding = core::kAbsent;
+    double current = core::kAbsent;
+    if (open_interest.status != DecodeStatus::kOk) return open_interest.status;
+    if (mark_price.status != DecodeStatus::kOk) return mark_price.status;
+    oi = open_interest.value == 0.0 ? 0.0 : open_interest.value;
+    mark = mark_price.value;
+    DecodeStatus st = optional_number(index_price, index);
+    if (st == DecodeStatus::kOk) st = optional_number(funding_8h, funding);
+    // current_funding is not published (funding_8h is the rate per interval) but must parse.
+    if (st == DecodeStatus::kOk) st = optional_number(current_funding, current);
+    if (st != DecodeStatus::kOk) return st;
+    if (oi < 0.0 || !(mark > 0.0)) return DecodeStatus::kBadNumber;
+    if (core::present(index) && !(index > 0.0)) return DecodeStatus::kBadNumber;
+    std::int64_t ts = 0;
+    st = timestamp_ns(timestamp, ts);
+    if (st != DecodeStatus::kOk) return st;
+
+    Entry* entry = nullptr;
+    st = resolve(symbol, entry);
+    if (st != DecodeStatus::kOk) return st;
+
+    core::NormalizedEvent m = core::make_event(core::EventType::kMarkPrice, core::Venue::kDeribit,
+                                               entry->id, ts, f.meta.recv_wall_ns,
+                                               f.meta.recv_steady_ns);
+    m.mark.mark = mark;
+    m.mark.index = index;
+    m.mark.funding_rate = funding;
+    m.mark.funding_interval_s = core::present(funding) ? kFundingIntervalS : 0;
+
+    core::NormalizedEvent e = core::make_event(core::EventType::kOpenInterest,
+                                               core::Venue::kDeribit, entry->id, ts,
+                                               f.meta.recv_wall_ns, f.meta.recv_steady_ns);
+    if (entry->kind == core::ContractKind::kLinear) {
+      // Linear USDC perps: open_interest is in coin. The engine values it with the mark.
+      e.oi.base = oi;
+      e.oi.contracts = core::kAbsent;
+      e.oi.notional_usd = core::kAbsent;
+    } else {
+      // Inverse: open_interest is USD; contracts are whole multiples of the contract size.
+      e.oi.base = core::kAbsent;  // the engine derives it from USD and the mark
+      e.oi.contracts = oi / entry->contract_value;
+      e.oi.notional_usd = oi;
+    }
+    e.oi.source = core::OiSource::kWs;
+    try {
+      f.out.push_back(m);
+      f.out.push_back(e);
+    } catch (...) {
+      return DecodeStatus::kMalformedJson;  // out of memory: count it, do not crash
+    }
+    return DecodeStatus::kOk;
+  }
+
+  DecodeStatus decode_trades(od::array& arr, std::string_view channel_instrument,
+                             Frame& f) noexcept {
+    DecodeStatus combined = DecodeStatus::kIgnored;
+    for (auto element_result : arr) {
+      od::value element;
+      if (element_result.get(element)) return DecodeStatus::kMalformedJson;
+      od::object obj;
+      if (auto err = element.get_object().get(obj)) return status_of(err);
+      const DecodeStatus st = decode_trade(obj, channel_instrument, f);
+      if (is_error(st)) return st;
+      if (st == DecodeStatus::kOk) combined = DecodeStatus::kOk;
+    }
+    return combined;
+  }
+
+  DecodeStatus decode_trade(od::object& obj, std::string_view channel_instrument,
+                            Frame& f) noexcept {
+    Slot<std::string_view> trade_id;
+    Slot<std::int64_t> timestamp;
+    Slot<std::string_view> name;
+    Slot<double> price;
+    Slot<double> amount;
+    Slot<std::string_view> direction;
+    Slot<std::string_view> liquidation;
+    for (auto field_result : obj) {
+      od::field field;
+      if (std::move(field_result).get(field)) return DecodeStatus::kMalformedJson;
+      const od::raw_json_string key = field.key();
+      od::value& value = field.value();
+      if (key == "trade_id") {
+        read(value, trade_id);
+      } else if (key == "timestamp") {
+        read(value, timestamp);
+      } else if (key == "instrument_name") {
+        read(value, name);
+      } else if (key == "price") {
+        read(value, price);
+      } else if (key == "amount") {
+        read(value, amount);
+      } else if (key == "direction") {
+        read(value, direction);
+      } else if (key == "liquidation") {
+        read(value, liquidation);
+      }
+    }
+    if (trade_id.status != DecodeStatus::kOk) return trade_id.status;
+    if (trade_id.value.empty()) return DecodeStatus::kMissingField;
+    if (name.seen() && name.status != DecodeStatus::kOk) return name.status;
+    const std::string_view symbol = name.seen() ? name.value : channel_instrument;
+    if (symbol.empty()) return DecodeStatus::kMissingField;
+    if (price.status != DecodeStatus::kOk) return price.status;
+    if (amount.status != DecodeStatus::kOk) return amount.status;
+    if (!(price.value > 0.0) || !(amount.value > 0.0)) return DecodeStatus::kBadNumber;
+    if (direction.status != DecodeStatus::kOk) return direction.status;
+    core::Side taker;
+    if (direction.value == "buy") {
+      taker = core::Side::kBuy;
+    } else if (direction.value == "sell") {
+      taker = core::Side::kSell;
+    } else {
+      return DecodeStatus::kUnknownMessage;
+    }
+    // liquidation: "T" the taker, "M" the maker, "MT" both sides were liquidated.
+    bool taker_liquidated = false;
+    bool maker_liquidated = false;
+    if (liquidation.seen()) {
+      if (liquidation.status != DecodeStatus::kOk) return liquidation.status;
+      const std::string_view l = liquidation.value;
+      if (l == "T") {
+        taker_liquidated = true;
+      } else if (l == "M") {
+        maker_liquidated = true;
+      } else if (l == "MT" || l == "TM") {
+        taker_liquidated = maker_liquidated = true;
+      } else {
+        return DecodeStatus::kUnknownMessage;
+      }
+    }
+    std::int64_t ts = 0;
+    DecodeStatus st = timestamp_ns(timestamp, ts);
+    if (st != DecodeStatus::kOk) return st;
+
+    Entry* entry = nullptr;
+    st = resolve(symbol, entry);
+    if (st != DecodeStatus::kOk) return st;
+
+    const std::uint64_t id = digest(trade_id.value);
+    if (seen_recently(*entry, id) || pending_has(entry, id)) {
+      ++f.duplicates;  // a replay after a reconnect: counted once already
+      return DecodeStatus::kIgnored;
+    }
+
+    const double px = price.value;
+    double base = 0.0;
+    double usd = 0.0;
+    if (entry->kind == core::ContractKind::kLinear) {
+      base = amount.value;  // coin
+      usd = amount.value * px;
+    } else {
+      base = amount.value / px;  // amount is USD
+      usd = amount.value;
+    }
+    try {
+      pending_.emplace_back(entry, id);
+      core::NormalizedEvent t = core::make_event(core::EventType::kTrade, core::Venue::kDeribit,
+                                                 entry->id, ts, f.meta.recv_wall_ns,
+                                                 f.meta.recv_steady_ns);
+      t.trade.price = px;
+      t.trade.quantity = base;
+      t.trade.notional_usd = usd;
+      t.trade.taker_side = taker;
+      f.out.push_back(t);
+      const core::Side maker = taker == core::Side::kBuy ? core::Side::kSell : core::Side::kBuy;
+      if (taker_liquidated) f.out.push_back(liquidation_event(*entry, ts, px, base, usd, taker, f));
+      if (maker_liquidated) f.out.push_back(liquidation_event(*entry, ts, px, base, usd, maker, f));
+    } catch (...) {
+      return DecodeStatus::kMalformedJson;  // out of memory: count it, do not crash
+    }
+    return DecodeStatus::kOk;
+  }
+
+  /// A liquidation fill whose forced order was on `order_side` (a sell closes a long).
+  static core::NormalizedEvent liquidation_event(const Entry& entry, std::int64_t ts, double px,
+                                                 double base, double usd, core::Side order_side,
+                                                 const Frame& f) noexcept {
+    core::NormalizedEvent e = core::make_event(core::EventType::kLiquidation,
+                                               core::Venue::kDeribit, entry.id, ts,
+                                               f.meta.recv_wall_ns, f.meta.recv_steady_ns);
+    e.liq.price = px;
+    e.liq.quantity = base;
+    e.liq.notional_usd = usd;
+    e.liq.order_side = order_side;
+    e.liq.position =
+        order_side == core::Side::kSell ? core::Position::kLong : core::Position::kShort;
+    e.liq.completeness = core::Completeness::kFull;
+    return e;
+  }
+
+  /// kOk with `entry` for a tracked instrument; kIgnored for an untracked one (Deribit has no
+  /// all-market liquidation stream, so there is no "_other" routing).
+  DecodeStatus resolve(std::string_view symbol, Entry*& entry) noexcept {
+    if (symbol.empty()) return DecodeStatus::kMissingField;
+    const auto it = ids_.find(symbol);
+    if (it == ids_.end()) {
+      return valid_symbol(symbol) ? DecodeStatus::kIgnored : DecodeStatus::kUnknownMessage;
+    }
+    entry = it->second;
+    return DecodeStatus::kOk;
+  }
+
+  VenueSettings settings_;
+  core::InstrumentTable& table_;
+  std::vector<std::string> symbols_;  // tracked, upper case, in config order
+  std::vector<std::unique_ptr<Entry>> entries_;
+  std::unordered_map<std::string, Entry*, SymbolHash, std::equal_to<>> ids_;
+  std::vector<std::pair<Entry*, std::uint64_t>> pending_;  // trade ids of the current frame
+  std::uint64_t duplicates_ = 0;
+  std::int64_t next_test_id_ = kFirstTestId;
+  std::string buffer_;  // padded copy of the current frame, reused
+  od::parser parser_;
+  od::parser params_parser_;  // deferred params (params before method)
+  od::parser data_parser_;    // deferred data (data before channel)
+};
+
+// ---------------------------------------------------------------------------------------------
+// get_instruments
+
+/// One `result[]` entry. Non-perpetual instruments and entries lacking a usable name, base
+/// currency or contract size are skipped (kOk); only broken JSON is an error.
+DecodeStatus parse_instrument(od::value& v, std::vector<core::InstrumentSpec>& out) {
+  od::object obj;
+  if (auto err = v.get_object().get(obj)) {
+    return err == simdjson::INCORRECT_TYPE ? DecodeStatus::kOk : DecodeStatus::kMalformedJson;
+  }
+  Slot<std::string_view> name;
+  Slot<std::string_view> period;
+  Slot<std::string_view> type;
+  Slot<std::string_view> base;
+  Slot<std::string_view> settlement;
+  Slot<double> contract_size;
+  for (auto field_result : obj) {
+    od::field field;
+    if (std::move(field_result).get(field)) return DecodeStatus::kMalformedJson;
+    const od::raw_json_string key = field.key();
+    od::value& value = field.value();
+    if (key == "instrument_name") {
+      read(value, name);
+    } else if (key == "settlement_period") {
+      read(value, period);
+    } else if (key == "instrument_type") {
+      read(value, type);
+    } else if (key == "base_currency") {
+      read(value, base);
+    } else if (key == "settlement_currency") {
+      read(value, settlement);
+    } else if (key == "contract_size") {
+      read(value, contract_size);
+    }
+  }
+  for (const DecodeStatus s : {name.status, period.status, type.status, base.status,
+                               settlement.status, contract_size.status}) {
+    if (s == DecodeStatus::kMalformedJson) return s;
+  }
+  if (name.status != DecodeStatus::kOk || !valid_symbol(name.value) ||
+      base.status != DecodeStatus::kOk || base.value.empty() ||
+      contract_size.status != DecodeStatus::kOk || !(contract_size.value > 0.0) ||
+      period.status != DecodeStatus::kOk || period.value != "perpetual") {
+    return DecodeStatus::kOk;  // not a usable perpetual: skip it, keep the rest
+  }
+  core::ContractKind kind;
+  if (type.status == DecodeStatus::kOk && type.value == "reversed") {
+    kind = core::ContractKind::kInverse;
+  } else if (type.status == DecodeStatus::kOk && type.value == "linear") {
+    kind = core::ContractKind::kLinear;
+  } else if (settlement.status == DecodeStatus::kOk) {
+    // Older answers lack instrument_type: coin-settled means inverse.
+    kind = settlement.value == base.value ? core::ContractKind::kInverse
+                                          : core::ContractKind::kLinear;
+  } else {
+    return DecodeStatus::kOk;
+  }
+  core::InstrumentSpec spec;
+  spec.venue = core::Venue::kDeribit;
+  spec.symbol = std::string(name.value);
+  spec.asset = core::normalize_asset(base.value);
+  spec.kind = kind;
+  spec.contract_value = contract_size.value;  // inverse: USD; linear: coin per contract
+  out.push_back(std::move(spec));
+  return DecodeStatus::kOk;
+}
+
+DecodeStatus parse_instruments(std::string_view body, std::vector<core::InstrumentSpec>& out) {
+  if (body.empty()) return DecodeStatus::kMalformedJson;
+  const simdjson::padded_string json(body);
+  od::parser parser;
+  od::document doc;
+  if (parser.iterate(json).get(doc)) return DecodeStatus::kMalformedJson;
+  od::json_type type;
+  if (doc.type().get(type)) return DecodeStatus::kMalformedJson;
+  if (type != od::json_type::object) {
+    if (type == od::json_type::array) return DecodeStatus::kUnknownMessage;
+    return classify_scalar(doc, type);
+  }
+  od::object root;
+  if (doc.get_object().get(root)) return DecodeStatus::kMalformedJson;
+  bool result_seen = false;
+  bool venue_error = false;
+  for (auto field_result : root) {
+    od::field field;
+    if (std::move(field_result).get(field)) return DecodeStatus::kMalformedJson;
+    const od::raw_json_string key = field.key();
+    if (key == "result") {
+      result_seen = true;
+      od::array arr;
+      if (auto err = field.value().get_array().get(arr)) return status_of(err);
+      for (auto element_result : arr) {
+        od::value element;
+        if (element_result.get(element)) return DecodeStatus::kMalformedJson;
+        const DecodeStatus st = parse_instrument(element, out);
+        if (st != DecodeStatus::kOk) return st;
+      }
+    } else if (key == "error") {
+      venue_error = true;
+    }
+  }
+  if (!at_document_end(doc)) return DecodeStatus::kMalformedJson;
+  if (venue_error) return DecodeStatus::kVenueError;
+  if (!result_seen) return DecodeStatus::kMissingField;
+  return DecodeStatus::kOk;
+}
+
+core::InstrumentSpec bundled(std::string_view symbol, std::string_view asset,
+                             double contract_usd) {
+  core::InstrumentSpec spec;
+  spec.venue = core::Venue::kDeribit;
+  spec.symbol = std::string(symbol);
+  spec.asset = std::string(asset);
+  spec.kind = core::ContractKind::kInverse;
+  spec.contract_value = contract_usd;
+  return spec;
+}
+
+}  // namespace
+
+std::unique_ptr<Codec> make_codec(const VenueSettings& settings, core::InstrumentTable& table) {
+  return std::make_unique<DeribitCodec>(settings, table);
+}
+
+std::vector<std::string> metadata_targets() {
+  return {kMetadataTargets.begin(), kMetadataTargets.end()};
+}
+
+DecodeStatus parse_metadata(std::size_t target_index, std::string_view body,
+                            std::vector<core::InstrumentSpec>& out) noexcept {
+  if (target_index >= kMetadataTargets.size()) return DecodeStatus::kUnknownMessage;
+  const std::size_t mark = out.size();
+  DecodeStatus status = DecodeStatus::kMalformedJson;
+  try {
+    status = parse_instruments(body, out);
+  } catch (...) {
+    status = DecodeStatus::kMalformedJson;  // out of memory; metadata is not the hot path
+  }
+  if (status != DecodeStatus::kOk) {
+    out.erase(out.begin() + static_cast<std::ptrdiff_t>(mark), out.end());
+  }
+  return status;
+}
+
+std::vector<core::InstrumentSpec> bundled_instruments() {
+  // venues.md §4: BTC-PERPETUAL contract_size 10 USD; ETH-PERPETUAL 1 USD.
+  return {bundled("BTC-PERPETUAL", "BTC", 10.0), bundled("ETH-PERPETUAL", "ETH", 1.0)};
+}
+
+VenueSettings default_settings() {
+  VenueSettings s;
+  s.venue = core::Venue::kDeribit;
+  s.enabled = true;
+  s.ws_url = std::string(kDefaultWsUrl);
+  s.rest_url = std::string(kDefaultRestUrl);
+  s.symbols = {"BTC-PERPETUAL", "ETH-PERPETUAL"};
+  s.all_liquidations = false;  // no all-market stream: liquidations ride on trades.{instr}
+  s.silence_timeout = std::chrono::seconds(30);  // the server heartbeats every 10 s
+  return s;
+}
+
+std::uint64_t duplicate_trades(const Codec& codec) noexcept {
+  const auto* d = dynamic_cast<const DeribitCodec*>(&codec);
+  return d != nullptr ? d->duplicates() : 0;
+}
+
+}  // namespace levdyn::venues::deribit
