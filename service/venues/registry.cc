@@ -2,6 +2,7 @@
 // in service/venues/<venue>.{h,cc}; this file only routes.
 
 #include "service/venues/binance.h"
+#include "service/venues/bitmex.h"
 #include "service/venues/codec.h"
 #include "service/venues/metadata.h"
 
@@ -24,6 +25,7 @@ std::string_view to_string(DecodeStatus s) noexcept {
 std::unique_ptr<Codec> make_codec(const VenueSettings& settings, core::InstrumentTable& table) {
   switch (settings.venue) {
     case core::Venue::kBinance: return binance::make_codec(settings, table);
+    case core::Venue::kBitmex: return bitmex::make_codec(settings, table);
     default: return nullptr;
   }
 }
@@ -31,6 +33,7 @@ std::unique_ptr<Codec> make_codec(const VenueSettings& settings, core::Instrumen
 std::vector<std::string> metadata_targets(core::Venue venue) {
   switch (venue) {
     case core::Venue::kBinance: return binance::metadata_targets();
+    case core::Venue::kBitmex: return bitmex::metadata_targets();
     default: return {};
   }
 }
@@ -39,6 +42,7 @@ DecodeStatus parse_metadata(core::Venue venue, std::size_t target_index, std::st
                             std::vector<core::InstrumentSpec>& out) noexcept {
   switch (venue) {
     case core::Venue::kBinance: return binance::parse_metadata(target_index, body, out);
+    case core::Venue::kBitmex: return bitmex::parse_metadata(target_index, body, out);
     default: return DecodeStatus::kUnknownMessage;
   }
 }
@@ -46,6 +50,7 @@ DecodeStatus parse_metadata(core::Venue venue, std::size_t target_index, std::st
 std::vector<core::InstrumentSpec> bundled_instruments(core::Venue venue) {
   switch (venue) {
     case core::Venue::kBinance: return binance::bundled_instruments();
+    case core::Venue::kBitmex: return bitmex::bundled_instruments();
     default: return {};
   }
 }
@@ -53,6 +58,7 @@ std::vector<core::InstrumentSpec> bundled_instruments(core::Venue venue) {
 VenueSettings default_settings(core::Venue venue) {
   switch (venue) {
     case core::Venue::kBinance: return binance::default_settings();
+    case core::Venue::kBitmex: return bitmex::default_settings();
     default: break;
   }
   // Production endpoints and default symbols of the venues whose settings live here.
@@ -73,11 +79,6 @@ VenueSettings default_settings(core::Venue venue) {
       s.ws_url = "wss://www.deribit.com/ws/api/v2";
       s.rest_url = "https://www.deribit.com";
       s.symbols = {"BTC-PERPETUAL", "ETH-PERPETUAL"};
-      break;
-    case core::Venue::kBitmex:
-      s.ws_url = "wss://ws.bitmex.com/realtime";
-      s.rest_url = "https://www.bitmex.com";
-      s.symbols = {"XBTUSD", "ETHUSD"};
       break;
     case core::Venue::kHyperliquid:
       s.ws_url = "wss://api.hyperliquid.xyz/ws";
