@@ -257,6 +257,7 @@ ExchangeSimulator::ExchangeSimulator(SimulatorConfig config) : impl_(std::make_s
                                 "' (cascade, calm, fast)");
   }
   impl_->protocols.push_back(make_binance_protocol());
+  impl_->protocols.push_back(make_bitmex_protocol());
 }
 
 ExchangeSimulator::~ExchangeSimulator() { stop(); }

@@ -68,6 +68,8 @@ class VenueProtocol {
 
 /// Binance USD-M (combined streams, forceOrder throttled 1/symbol/s, REST OI, exchangeInfo).
 std::unique_ptr<VenueProtocol> make_binance_protocol();
+/// BitMEX (realtime table protocol: instrument/trade/liquidation tables, text ping/pong).
+std::unique_ptr<VenueProtocol> make_bitmex_protocol();
 
 /// Shared helpers for the protocol implementations.
 std::string fmt_num(double v, int decimals);
