@@ -261,6 +261,7 @@ ExchangeSimulator::ExchangeSimulator(SimulatorConfig config) : impl_(std::make_s
   impl_->protocols.push_back(make_hyperliquid_protocol());
   impl_->protocols.push_back(make_bybit_protocol());
   impl_->protocols.push_back(make_deribit_protocol());
+  impl_->protocols.push_back(make_bitmex_protocol());
 }
 
 ExchangeSimulator::~ExchangeSimulator() { stop(); }

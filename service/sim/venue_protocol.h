@@ -77,6 +77,8 @@ std::unique_ptr<VenueProtocol> make_hyperliquid_protocol();
 std::unique_ptr<VenueProtocol> make_bybit_protocol();
 /// Deribit (JSON-RPC 2.0: set_heartbeat/test_request, ticker and trades with liquidation flags).
 std::unique_ptr<VenueProtocol> make_deribit_protocol();
+/// BitMEX (realtime table protocol: instrument/trade/liquidation tables, text ping/pong).
+std::unique_ptr<VenueProtocol> make_bitmex_protocol();
 
 /// Shared helpers for the protocol implementations.
 std::string fmt_num(double v, int decimals);

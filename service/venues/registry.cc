@@ -4,6 +4,7 @@
 #include "service/venues/binance.h"
 #include "service/venues/bybit.h"
 #include "service/venues/deribit.h"
+#include "service/venues/bitmex.h"
 #include "service/venues/codec.h"
 #include "service/venues/hyperliquid.h"
 #include "service/venues/metadata.h"
@@ -32,6 +33,7 @@ std::unique_ptr<Codec> make_codec(const VenueSettings& settings, core::Instrumen
     case core::Venue::kHyperliquid: return hyperliquid::make_codec(settings, table);
     case core::Venue::kBybit: return bybit::make_codec(settings, table);
     case core::Venue::kDeribit: return deribit::make_codec(settings, table);
+    case core::Venue::kBitmex: return bitmex::make_codec(settings, table);
     default: return nullptr;
   }
 }
@@ -43,6 +45,7 @@ std::vector<std::string> metadata_targets(core::Venue venue) {
     case core::Venue::kHyperliquid: return hyperliquid::metadata_targets();
     case core::Venue::kBybit: return bybit::metadata_targets();
     case core::Venue::kDeribit: return deribit::metadata_targets();
+    case core::Venue::kBitmex: return bitmex::metadata_targets();
     default: return {};
   }
 }
@@ -55,6 +58,7 @@ DecodeStatus parse_metadata(core::Venue venue, std::size_t target_index, std::st
     case core::Venue::kHyperliquid: return hyperliquid::parse_metadata(target_index, body, out);
     case core::Venue::kBybit: return bybit::parse_metadata(target_index, body, out);
     case core::Venue::kDeribit: return deribit::parse_metadata(target_index, body, out);
+    case core::Venue::kBitmex: return bitmex::parse_metadata(target_index, body, out);
     default: return DecodeStatus::kUnknownMessage;
   }
 }
@@ -66,6 +70,7 @@ std::vector<core::InstrumentSpec> bundled_instruments(core::Venue venue) {
     case core::Venue::kHyperliquid: return hyperliquid::bundled_instruments();
     case core::Venue::kBybit: return bybit::bundled_instruments();
     case core::Venue::kDeribit: return deribit::bundled_instruments();
+    case core::Venue::kBitmex: return bitmex::bundled_instruments();
     default: return {};
   }
 }
@@ -77,6 +82,7 @@ VenueSettings default_settings(core::Venue venue) {
     case core::Venue::kHyperliquid: return hyperliquid::default_settings();
     case core::Venue::kBybit: return bybit::default_settings();
     case core::Venue::kDeribit: return deribit::default_settings();
+    case core::Venue::kBitmex: return bitmex::default_settings();
     default: break;
   }
   // Production endpoints and default symbols of the venues whose settings live here.
@@ -96,6 +102,15 @@ VenueSettings default_settings(core::Venue venue) {
       s.ws_url = "wss://ws.bitmex.com/realtime";
       s.rest_url = "https://www.bitmex.com";
       s.symbols = {"XBTUSD", "ETHUSD"};
+    case core::Venue::kDeribit:
+      s.ws_url = "wss://www.deribit.com/ws/api/v2";
+      s.rest_url = "https://www.deribit.com";
+      s.symbols = {"BTC-PERPETUAL", "ETH-PERPETUAL"};
+      break;
+    case core::Venue::kHyperliquid:
+      s.ws_url = "wss://api.hyperliquid.xyz/ws";
+      s.rest_url = "https://api.hyperliquid.xyz";
+      s.symbols = {"BTC", "ETH"};
       break;
     default: break;
   }
