@@ -85,35 +85,8 @@ VenueSettings default_settings(core::Venue venue) {
     case core::Venue::kBitmex: return bitmex::default_settings();
     default: break;
   }
-  // Production endpoints and default symbols of the venues whose settings live here.
   VenueSettings s;
   s.venue = venue;
-  switch (venue) {
-    case core::Venue::kBybit:
-      s.ws_url = "wss://stream.bybit.com/v5/public";
-      s.rest_url = "https://api.bybit.com";
-      s.symbols = {"BTCUSDT", "ETHUSDT"};
-    case core::Venue::kOkx:
-      s.ws_url = "wss://ws.okx.com:8443/ws/v5/public";
-      s.rest_url = "https://www.okx.com";
-      s.symbols = {"BTC-USDT-SWAP", "ETH-USDT-SWAP"};
-      break;
-    case core::Venue::kBitmex:
-      s.ws_url = "wss://ws.bitmex.com/realtime";
-      s.rest_url = "https://www.bitmex.com";
-      s.symbols = {"XBTUSD", "ETHUSD"};
-    case core::Venue::kDeribit:
-      s.ws_url = "wss://www.deribit.com/ws/api/v2";
-      s.rest_url = "https://www.deribit.com";
-      s.symbols = {"BTC-PERPETUAL", "ETH-PERPETUAL"};
-      break;
-    case core::Venue::kHyperliquid:
-      s.ws_url = "wss://api.hyperliquid.xyz/ws";
-      s.rest_url = "https://api.hyperliquid.xyz";
-      s.symbols = {"BTC", "ETH"};
-      break;
-    default: break;
-  }
   return s;
 }
 
