@@ -1,7 +1,10 @@
 #include "service/http/api_json.h"
 
 #include <charconv>
+#include <cstdint>
+#include <limits>
 
+#include "service/venues/codec.h"
 #include "service/venues/event_json.h"
 
 namespace levdyn::http {
@@ -32,25 +35,39 @@ void ms_or_null(std::string& out, std::string_view k, std::int64_t ns) {
   }
 }
 
-void append_window(std::string& out, const core::WindowMetrics& w) {
+// Liquidation figures of an instrument whose venue has no public liquidation feed are
+// unknown, not zero.
+void liq_num(std::string& out, std::string_view k, double v, bool available) {
+  num(out, k, available ? v : std::numeric_limits<double>::quiet_NaN());
+}
+
+void liq_count(std::string& out, std::string_view k, std::uint64_t v, bool available,
+               bool first = false) {
+  key(out, k, first);
+  if (available) {
+    append_json_int(out, static_cast<std::int64_t>(v));
+  } else {
+    out += "null";
+  }
+}
+
+void append_window(std::string& out, const core::WindowMetrics& w, bool liq = true) {
   out += '{';
   key(out, "oi_change_usd", true);
   append_json_number(out, w.oi_change_usd);
   num(out, "oi_change_pct", w.oi_change_pct);
   num(out, "oi_velocity_usd_s", w.oi_velocity_usd_s);
   num(out, "oi_acceleration_usd_s2", w.oi_acceleration_usd_s2);
-  num(out, "liq_long_usd", w.liq_long_usd);
-  num(out, "liq_short_usd", w.liq_short_usd);
-  key(out, "liq_long_count");
-  append_json_int(out, w.liq_long_count);
-  key(out, "liq_short_count");
-  append_json_int(out, w.liq_short_count);
-  num(out, "liq_rate_usd_s", w.liq_rate_usd_s);
-  num(out, "liq_imbalance", w.liq_imbalance);
-  num(out, "liq_to_oi", w.liq_to_oi);
+  liq_num(out, "liq_long_usd", w.liq_long_usd, liq);
+  liq_num(out, "liq_short_usd", w.liq_short_usd, liq);
+  liq_count(out, "liq_long_count", static_cast<std::uint64_t>(w.liq_long_count), liq);
+  liq_count(out, "liq_short_count", static_cast<std::uint64_t>(w.liq_short_count), liq);
+  liq_num(out, "liq_rate_usd_s", w.liq_rate_usd_s, liq);
+  liq_num(out, "liq_imbalance", w.liq_imbalance, liq);
+  liq_num(out, "liq_to_oi", w.liq_to_oi, liq);
   num(out, "volume_usd", w.volume_usd);
   num(out, "turnover", w.turnover);
-  num(out, "forced_share", w.forced_share);
+  liq_num(out, "forced_share", w.forced_share, liq);
   num(out, "price_change_pct", w.price_change_pct);
   key(out, "regime");
   append_json_string(out, core::to_string(w.regime));
@@ -60,7 +77,8 @@ void append_window(std::string& out, const core::WindowMetrics& w) {
 }
 
 void append_windows(std::string& out, const core::PublishedState& state,
-                    const core::WindowMetrics* windows, int count, int window_index) {
+                    const core::WindowMetrics* windows, int count, int window_index,
+                    bool liq = true) {
   key(out, "windows");
   out += '{';
   bool first = true;
@@ -70,7 +88,7 @@ void append_windows(std::string& out, const core::PublishedState& state,
     first = false;
     append_json_string(out, window_label(state.window_ns(i)));
     out += ':';
-    append_window(out, windows[i]);
+    append_window(out, windows[i], liq);
   }
   out += '}';
 }
@@ -130,6 +148,7 @@ void append_instrument_info(std::string& out, const core::InstrumentInfo& info) 
 void append_instrument(std::string& out, const core::PublishedState& state,
                        const core::InstrumentMetrics& m, int window_index) {
   const auto& info = state.table().get(m.instrument);
+  const bool liq = venues::publishes_liquidations(info.venue);
   out += '{';
   key(out, "venue", true);
   append_json_string(out, core::to_string(info.venue));
@@ -164,12 +183,10 @@ void append_instrument(std::string& out, const core::PublishedState& state,
   out += '}';
   key(out, "totals");
   out += '{';
-  key(out, "liq_long_count", true);
-  append_json_int(out, static_cast<std::int64_t>(m.liq_long_total));
-  key(out, "liq_short_count");
-  append_json_int(out, static_cast<std::int64_t>(m.liq_short_total));
-  num(out, "liq_long_usd", m.liq_long_usd_total);
-  num(out, "liq_short_usd", m.liq_short_usd_total);
+  liq_count(out, "liq_long_count", m.liq_long_total, liq, true);
+  liq_count(out, "liq_short_count", m.liq_short_total, liq);
+  liq_num(out, "liq_long_usd", m.liq_long_usd_total, liq);
+  liq_num(out, "liq_short_usd", m.liq_short_usd_total, liq);
   key(out, "trades");
   append_json_int(out, static_cast<std::int64_t>(m.trades_total));
   num(out, "volume_usd", m.volume_usd_total);
@@ -183,7 +200,7 @@ void append_instrument(std::string& out, const core::PublishedState& state,
   }
   key(out, "partial");
   out += partial ? "true" : "false";
-  append_windows(out, state, m.windows, m.window_count, window_index);
+  append_windows(out, state, m.windows, m.window_count, window_index, liq);
   out += '}';
 }
 

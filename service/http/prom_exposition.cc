@@ -13,6 +13,7 @@
 #include <sstream>
 
 #include "service/http/api_json.h"
+#include "service/venues/codec.h"
 #include "service/venues/event_json.h"
 
 namespace levdyn::http {
@@ -151,10 +152,14 @@ std::vector<MetricFamily> Exposition::collect(std::int64_t wall_now_ns,
       copy.push_back({k, std::move(v)});
       return copy;
     };
-    counter(liq_usd, with("position", "long"), m.liq_long_usd_total);
-    counter(liq_usd, with("position", "short"), m.liq_short_usd_total);
-    counter(liq_n, with("position", "long"), static_cast<double>(m.liq_long_total));
-    counter(liq_n, with("position", "short"), static_cast<double>(m.liq_short_total));
+    // Venues without a public liquidation feed have no liquidation series (absent, not 0).
+    const bool liq = venues::publishes_liquidations(info.venue);
+    if (liq) {
+      counter(liq_usd, with("position", "long"), m.liq_long_usd_total);
+      counter(liq_usd, with("position", "short"), m.liq_short_usd_total);
+      counter(liq_n, with("position", "long"), static_cast<double>(m.liq_long_total));
+      counter(liq_n, with("position", "short"), static_cast<double>(m.liq_short_total));
+    }
     if (!info.tracked) continue;  // "_other" buckets carry liquidations only
     gauge(oi, l, m.oi_usd);
     gauge(oi_base, l, m.oi_base);
@@ -169,7 +174,7 @@ std::vector<MetricFamily> Exposition::collect(std::int64_t wall_now_ns,
       const std::string label = window_label(st.window_ns(w));
       gauge(oi_ratio, with("window", label), m.windows[w].oi_change_pct);
       gauge(oi_vel, with("window", label), m.windows[w].oi_velocity_usd_s);
-      gauge(liq_rate, with("window", label), m.windows[w].liq_rate_usd_s);
+      if (liq) gauge(liq_rate, with("window", label), m.windows[w].liq_rate_usd_s);
     }
   }
 

@@ -129,4 +129,9 @@ class Codec {
 [[nodiscard]] std::unique_ptr<Codec> make_codec(const VenueSettings& settings,
                                                 core::InstrumentTable& table);
 
+/// Whether the venue publishes liquidations on a public feed (the codec's
+/// liquidations_available() for every codec of that venue). Where it does not, every
+/// liquidation figure of its instruments is reported as null / absent, never as zero.
+[[nodiscard]] bool publishes_liquidations(core::Venue venue) noexcept;
+
 }  // namespace levdyn::venues

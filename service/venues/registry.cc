@@ -75,6 +75,10 @@ std::vector<core::InstrumentSpec> bundled_instruments(core::Venue venue) {
   }
 }
 
+bool publishes_liquidations(core::Venue venue) noexcept {
+  return venue != core::Venue::kHyperliquid;
+}
+
 VenueSettings default_settings(core::Venue venue) {
   switch (venue) {
     case core::Venue::kBinance: return binance::default_settings();

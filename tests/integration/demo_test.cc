@@ -116,6 +116,50 @@ TEST_F(DemoTest, FeedsConnectAndInstrumentsGetOpenInterest) {
   EXPECT_EQ(http_get(port, "/readyz").status, 200);
 }
 
+// Verifies all six venues connect through the simulator, decode with no errors, and give
+// their BTC instrument open interest and a mark; Hyperliquid, which has no public liquidation
+// feed, reports its liquidation figures as null and exports no liquidation series.
+TEST_F(DemoTest, AllSixVenuesDecodeAndHyperliquidLiquidationsAreNull) {
+  const auto port = demo_->port();
+  ASSERT_NE(port, 0);
+  simdjson::dom::parser p;
+  const char* btc[] = {"binance/BTCUSDT", "bybit/BTCUSDT", "okx/BTC-USDT-SWAP",
+                       "deribit/BTC-PERPETUAL", "bitmex/XBTUSD", "hyperliquid/BTC"};
+  for (const char* path : btc) {
+    const std::string target = std::string("/v1/instruments/") + path;
+    const bool ok = eventually(15s, [&] {
+      const auto r = http_get(port, target);
+      if (r.status != 200) return false;
+      auto e = parse(p, r.body);
+      return number_at(e, "/oi_usd") > 1e6 && number_at(e, "/mark") > 1000;
+    });
+    EXPECT_TRUE(ok) << target << ": " << http_get(port, target).body;
+  }
+  const auto feeds = http_get(port, "/v1/feeds");
+  auto f = parse(p, feeds.body);
+  int up = 0;
+  for (auto feed : f["feeds"].get_array()) {
+    const std::string_view venue = feed["venue"].get_string().value();
+    up += feed["connected"].get_bool().value() ? 1 : 0;
+    EXPECT_EQ(number_at(feed, "/decode_errors"), 0) << venue << ": " << feeds.body;
+    EXPECT_GT(number_at(feed, "/events"), 0) << venue;
+    EXPECT_EQ(feed["liquidations_available"].get_bool().value(), venue != "hyperliquid") << venue;
+  }
+  EXPECT_EQ(up, 6) << feeds.body;
+
+  const auto hl = http_get(port, "/v1/instruments/hyperliquid/BTC?window=1m");
+  auto h = parse(p, hl.body);
+  for (const char* k : {"/totals/liq_long_usd", "/totals/liq_long_count",
+                        "/windows/1m/liq_rate_usd_s", "/windows/1m/liq_short_count"}) {
+    EXPECT_TRUE(h.at_pointer(k).is_null()) << k << ": " << hl.body;
+  }
+  EXPECT_GT(number_at(h, "/windows/1m/volume_usd"), 0) << hl.body;
+  const auto metrics = http_get(port, "/metrics").body;
+  EXPECT_EQ(metrics.find("levdyn_liquidations_total{venue=\"hyperliquid\""), std::string::npos);
+  EXPECT_NE(metrics.find("levdyn_liquidations_total{venue=\"bitmex\""), std::string::npos);
+  EXPECT_NE(metrics.find("levdyn_open_interest_usd{venue=\"hyperliquid\""), std::string::npos);
+}
+
 // Verifies every REST route answers JSON with the documented status codes, including the
 // errors: unknown route 404, unknown asset 404, bad window 400, POST 405, bad escape 400.
 TEST_F(DemoTest, RoutesAndErrors) {
