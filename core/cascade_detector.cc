@@ -107,6 +107,16 @@ double CascadeDetector::baseline_from(double usd) const noexcept {
   return std::max(usd, 0.0) / std::max(calm_time_.sum(), min_s);
 }
 
+double CascadeDetector::trigger_baseline_usd_s() const noexcept {
+  // The history before the current rate window, once it is at least one window long: the
+  // build-up being judged must not raise the bar it is judged against (with a short history
+  // it would dominate it: 20 s of calm and a 10× burst never trigger).
+  const double window_s = static_cast<double>(rate_.window_ns()) / kNsPerSecond;
+  const double history_s = calm_time_.sum() - window_s;
+  if (history_s >= window_s) return std::max(baseline_.sum() - calm_recent_.sum(), 0.0) / history_s;
+  return baseline_from(baseline_.sum());  // start-up: everything seen so far, current 10 s too
+}
+
 double CascadeDetector::baseline_usd_s() const noexcept {
   if (rec_.active) return frozen_baseline_;
   return baseline_from(baseline_.sum());
@@ -189,7 +199,7 @@ CascadeDetector::Update CascadeDetector::on_liquidation(std::int64_t t_ns, doubl
 
   baseline_.advance(t_ns);
   calm_time_.advance(t_ns);
-  const double b = baseline_usd_s();  // includes the calm part of the current 10 s
+  const double b = trigger_baseline_usd_s();
   if (r >= cfg_.trigger_ratio * b && r >= cfg_.floor_usd_s) {
     // The build-up already in the rate window belongs to the episode, not to the baseline.
     baseline_.add(t_ns, -calm_recent_.sum());

@@ -6,9 +6,10 @@
 // (t − 10 s, t] divided by 10 s, kept in 100 ms buckets (edge error < 100 ms). b is the 1 h
 // baseline rate: USD liquidated *outside episodes* in the last hour divided by the time spent
 // outside episodes in that hour (both in 60 s buckets; time is counted at arrivals and ticks),
-// with at least one rate window (10 s) in the denominator. Right after start-up b is thus the
-// rate seen so far, which includes the current 10 s, so a busy market does not trigger on its
-// first seconds.
+// with at least one rate window (10 s) in the denominator. The trigger compares r with b over
+// the history *before* the current 10 s (the build-up being judged does not raise its own
+// bar); until that history is one window long, b is the rate seen so far including the
+// current 10 s, so a busy market does not trigger on its first seconds.
 //
 // Baseline during an episode. Liquidations that belong to an episode never enter the
 // baseline, nor does the time it lasts (until it closes): those that arrive while it is active,
@@ -137,6 +138,7 @@ class CascadeDetector {
   void advance_clock(std::int64_t t_ns) noexcept;
   /// b from the given USD sum over the time outside episodes.
   [[nodiscard]] double baseline_from(double usd) const noexcept;
+  [[nodiscard]] double trigger_baseline_usd_s() const noexcept;
   /// While above: notices a fall of r below the exit level at or before `now_ns`.
   void check_fall(std::int64_t now_ns, Update& u) noexcept;
   void refresh_changes() noexcept;

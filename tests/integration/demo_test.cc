@@ -10,6 +10,7 @@
 #include <fstream>
 #include <memory>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "tests/support/child_process.h"
@@ -269,6 +270,61 @@ TEST_F(DemoTest, StillHealthyAfterAbuse) {
 // Verifies slow clients (partial headers) are closed after http.header_timeout, idle
 // keep-alive connections after http.idle_timeout, and connections beyond
 // http.max_connections are refused while the others are served.
+std::int64_t wall_ms() {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(
+             std::chrono::system_clock::now().time_since_epoch())
+      .count();
+}
+
+// Verifies the demo's cascade phase yields exactly one episode per asset per cycle, starting
+// just after the scenario's cascade phase begins and ending just after it stops. Scenario
+// "fast": 20 s calm, 10 s cascade, 20 s recovery; cascade.quiet 10 s so an episode closes
+// within the recovery phase. Two cycles take about 100 s.
+TEST(DemoCascadeTest, OneEpisodePerAssetPerCycleWhereTheScenarioPutsIt) {
+  const std::int64_t spawned = wall_ms();
+  Demo demo({"LEVDYN_CASCADE_QUIET=10s"}, {"--scenario", "fast"});
+  const std::int64_t listening = wall_ms();
+  ASSERT_NE(demo.port(), 0) << demo.log();
+  // The simulator (and its scenario clock) starts between these two instants.
+  constexpr std::int64_t kCycle = 50'000, kCascadeStart = 20'000, kCascadeEnd = 30'000;
+  const std::int64_t done = spawned + 2 * kCycle;
+  while (wall_ms() < done) std::this_thread::sleep_for(500ms);
+  const auto r = http_get(demo.port(), "/v1/cascades");
+  ASSERT_EQ(r.status, 200);
+  simdjson::dom::parser p;
+  auto doc = parse(p, r.body);
+  int per_asset_cycle[2][2] = {};
+  for (auto c : doc["cascades"].get_array()) {
+    const std::string_view asset = c["asset"].get_string().value();
+    ASSERT_TRUE(asset == "BTC" || asset == "ETH") << r.body;
+    const std::int64_t start = c["start"].get_int64().value();
+    const int cycle = static_cast<int>((start - spawned) / kCycle);
+    ASSERT_TRUE(cycle == 0 || cycle == 1) << r.body;
+    ++per_asset_cycle[asset == "ETH"][cycle];
+    const std::int64_t base = cycle * kCycle;
+    // Start: after the phase begins (scenario clock in [spawned, listening]) and within the
+    // 10 s rate window's reaction time.
+    EXPECT_GE(start, spawned + base + kCascadeStart) << r.body;
+    EXPECT_LE(start, listening + base + kCascadeStart + 5'000) << r.body;
+    EXPECT_FALSE(c["active"].get_bool().value()) << r.body;
+    const std::int64_t end = c["end"].get_int64().value();
+    EXPECT_GE(end, spawned + base + kCascadeEnd - 2'000) << r.body;
+    EXPECT_LE(end, listening + base + kCascadeEnd + 12'000) << r.body;
+    EXPECT_GT(c["long_usd"].get_double().value(), 2 * c["short_usd"].get_double().value());
+    EXPECT_LT(c["price_change_pct"].get_double().value(), 0) << r.body;
+    EXPECT_LT(c["oi_change_pct"].get_double().value(), 0) << r.body;
+    EXPECT_GE(c["venues"].get_array().size(), 4u) << r.body;
+  }
+  for (int a = 0; a < 2; ++a) {
+    for (int cycle = 0; cycle < 2; ++cycle) {
+      EXPECT_EQ(per_asset_cycle[a][cycle], 1) << (a ? "ETH" : "BTC") << " cycle " << cycle << ": "
+                                              << r.body;
+    }
+  }
+  const auto metrics = http_get(demo.port(), "/metrics").body;
+  EXPECT_NE(metrics.find("levdyn_cascades_total{asset=\"BTC\"} 2"), std::string::npos);
+}
+
 TEST(DemoBoundsTest, TimeoutsAndMaxConnections) {
   Demo demo({"LEVDYN_HTTP_HEADER_TIMEOUT=1s", "LEVDYN_HTTP_IDLE_TIMEOUT=1s",
              "LEVDYN_HTTP_MAX_CONNECTIONS=4"});

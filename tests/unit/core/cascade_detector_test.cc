@@ -94,6 +94,23 @@ TEST(CascadeDetectorTest, OneBurstOneEpisode) {
   EXPECT_EQ(d.episodes(), 1u);
 }
 
+// Verifies a short calm history still triggers on a burst: the trigger compares the 10 s rate
+// with the baseline *before* that window, so the burst's own build-up does not raise the bar.
+// 20 s of calm (750 USD/s), then 480 kUSD/s: including the build-up in the baseline would keep
+// 5 × b above r for the whole 10 s burst; against the history it starts once r crosses the
+// 50 kUSD/s floor (500 kUSD in the window: the 11th arrival, at 21.0 s).
+TEST(CascadeDetectorTest, ShortHistoryBurstTriggersAtTheFloor) {
+  CascadeDetector d(CascadeConfig{}, 0);
+  std::vector<Arrival> a;
+  add_calm(a, 120);
+  add_burst(a, 20, 100, 48'000);  // 480 kUSD/s for 10 s
+  const Episodes run = drive(d, a, kT0 + 120 * kS);
+  ASSERT_EQ(run.started.size(), 1u);
+  EXPECT_EQ(run.started[0].start_ns, kT0 + 21'000 * kMs);
+  ASSERT_EQ(run.ended.size(), 1u);
+  EXPECT_EQ(d.episodes(), 1u);
+}
+
 // Verifies two bursts separated by more than quiet give two episodes.
 TEST(CascadeDetectorTest, TwoBurstsTwoEpisodes) {
   CascadeDetector d(CascadeConfig{}, 0);
