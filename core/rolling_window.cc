@@ -54,6 +54,7 @@ void RollingWindow::advance(std::int64_t now_ns) noexcept {
       b.gap = true;
       ++gap_buckets_;
     }
+    refresh_lags();
     return;
   }
   if (target <= head_) return;
@@ -82,6 +83,7 @@ void RollingWindow::advance(std::int64_t now_ns) noexcept {
     }
   }
   head_ = target;
+  refresh_lags();
 }
 
 RollingWindow::Bucket* RollingWindow::bucket_for(std::int64_t t) noexcept {
@@ -148,12 +150,25 @@ void RollingWindow::set_down(std::int64_t t_ns, bool down) noexcept {
   }
 }
 
-bool RollingWindow::state_at_lag(int k, double& base, double& price) const noexcept {
-  if (head_ < 0) return false;
+// Samples older than the head bucket never change (set_state writes the head's), so the two
+// lag samples are copied next to the sums whenever the head moves: publishing then reads no
+// cold sample ring (one cache miss less per window and instrument).
+void RollingWindow::refresh_lags() noexcept {
   const std::int64_t m = 2 * n_ + 2;
-  const std::int64_t idx = head_ - static_cast<std::int64_t>(k) * n_ - 1;
-  const Sample& s = samples_[static_cast<std::size_t>((idx % m + m) % m)];
-  if (s.idx != idx || !present(s.base) || !present(s.price)) return false;
+  for (int k = 1; k <= 2; ++k) {
+    Sample& out = lag_[k - 1];
+    out = Sample{};
+    if (head_ < 0) continue;
+    const std::int64_t idx = head_ - static_cast<std::int64_t>(k) * n_ - 1;
+    const Sample& s = samples_[static_cast<std::size_t>((idx % m + m) % m)];
+    if (s.idx == idx) out = s;
+  }
+}
+
+bool RollingWindow::state_at_lag(int k, double& base, double& price) const noexcept {
+  if (head_ < 0 || k < 1 || k > 2) return false;
+  const Sample& s = lag_[k - 1];
+  if (s.idx < 0 || !present(s.base) || !present(s.price)) return false;
   base = s.base;
   price = s.price;
   return true;

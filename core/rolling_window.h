@@ -66,6 +66,7 @@ class RollingWindow {
   };
 
   [[nodiscard]] std::int64_t bucket_of(std::int64_t t) const noexcept;
+  void refresh_lags() noexcept;
   Bucket* bucket_for(std::int64_t t) noexcept;
   void expire(Bucket& b) noexcept;
   void normalise_sums() noexcept;
@@ -78,6 +79,7 @@ class RollingWindow {
   std::vector<Bucket> buckets_;  // n_ flow buckets
   std::vector<Sample> samples_;  // 2n_+2 state samples at bucket ends
   FlowSums sums_;
+  Sample lag_[2];  // the samples at lag W and 2W, refreshed when the head moves
   std::int64_t gap_buckets_ = 0;
   bool down_ = false;
   double last_base_ = kAbsent;
