@@ -254,6 +254,8 @@ def wait_for(what, cond, timeout):
 class LiveTest(unittest.TestCase):
     """Live responses of `levdyn demo` against the document."""
 
+    maxDiff = None
+
     @classmethod
     def setUpClass(cls):
         cls.demo = Demo()
