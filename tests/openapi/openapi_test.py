@@ -428,6 +428,27 @@ class LiveTest(unittest.TestCase):
         # The demo scenario's cascade phase starts 60 s in: a running episode, live. (Runs
         # last: unittest orders tests by name.)
         d = self.demo
+        try:
+            import websockets
+        except ImportError:
+            websockets = None
+        if websockets:
+            # The episode's start pushed on the stream: {"topic":"cascades","data":Cascade}.
+            async def go():
+                async with websockets.connect("ws://127.0.0.1:%d/v1/stream" % d.port) as ws:
+                    await ws.send(json.dumps({"op": "subscribe", "topics": ["cascades"]}))
+                    deadline = time.monotonic() + 100
+                    while time.monotonic() < deadline:
+                        msg = json.loads(await asyncio.wait_for(ws.recv(), 100))
+                        if msg.get("topic") == "cascades":
+                            return msg
+                return None
+
+            msg = asyncio.run(go())
+            self.assertIsNotNone(msg, "no cascade pushed within 100 s")
+            self.assertEqual(schema_errors(msg, SPEC["components"]["schemas"]["StreamMessage"]),
+                             [], json.dumps(msg))
+            self.assertTrue(msg["data"]["active"])
         wait_for("an active BTC cascade", lambda: d.json(
             "/v1/cascades?asset=BTC&active=true")[1]["cascades"], 100)
         body = self.get("/v1/cascades", "/v1/cascades?asset=BTC&active=true")
