@@ -42,7 +42,9 @@ test-tsan: deps-test
 	cd build-tsan && ctest --output-on-failure -j $(JOBS) -R '^(Spsc|Seqlock|Engine|Http|Stream|Published)'
 
 bench: deps
+	@scripts/deps.sh deploy/packages-bench.txt
 	scripts/bench.sh build-bench
+	/usr/bin/python3 scripts/bench_http.py build-bench/levdyn bench/HTTP.md
 
 # The container image, built without a Docker engine (../shared/tools/container-build.sh).
 image: deps
