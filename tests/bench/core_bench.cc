@@ -2,7 +2,13 @@
 // the same run, and the engine's cost per event with 4 windows for 10 → 2000 instruments.
 #include <benchmark/benchmark.h>
 
+#include <malloc.h>
+#include <unistd.h>
+
 #include <boost/lockfree/spsc_queue.hpp>
+#include <fstream>
+#include <memory>
+#include <string>
 #include <random>
 #include <thread>
 #include <vector>
@@ -129,5 +135,58 @@ void BM_Engine_Apply(benchmark::State& state) {
 }
 BENCHMARK(BM_Engine_Apply)->Arg(10)->Arg(100)->Arg(500)->Arg(2000)->Repetitions(5)
     ->ReportAggregatesOnly(true);
+
+// Memory per instrument: heap in use (mallinfo2) and resident set growth after N instruments
+// have each received every event type and been published (windows, samples, Hawkes and cascade
+// state, published slots). Goal ≤ 64 KiB per instrument beyond the baseline (0 instruments).
+long rss_kib() {
+  std::ifstream statm("/proc/self/statm");
+  long pages = 0, resident = 0;
+  statm >> pages >> resident;
+  return resident * (sysconf(_SC_PAGESIZE) / 1024);
+}
+
+void BM_Engine_Memory(benchmark::State& state) {
+  const int n = static_cast<int>(state.range(0));
+  for (auto _ : state) {
+    const std::size_t heap0 = mallinfo2().uordblks;
+    const long rss0 = rss_kib();
+    {
+      auto table = std::make_unique<levdyn::core::InstrumentTable>();
+      for (int i = 0; i < n; ++i) {
+        levdyn::core::InstrumentSpec s;
+        s.symbol = "SYM" + std::to_string(i) + "USDT";
+        s.asset = "A" + std::to_string(i % 50);
+        table->add(s);
+      }
+      levdyn::core::EngineConfig cfg;
+      auto out = std::make_unique<levdyn::core::PublishedState>(
+          *table, static_cast<int>(cfg.windows_ns.size()), cfg.windows_ns.data());
+      auto engine = std::make_unique<levdyn::core::Engine>(cfg, *table, *out);
+      std::int64_t t = 1'700'000'000'000'000'000;
+      for (int round = 0; round < 3; ++round) {
+        for (int i = 0; i < n; ++i) {
+          t += 1'000'000;
+          auto e = make_trade(static_cast<std::uint32_t>(i), t, 100.0);
+          engine->apply(e);
+          e.type = levdyn::core::EventType::kOpenInterest;
+          e.oi = {levdyn::core::kAbsent, 1000.0, 1e5, levdyn::core::OiSource::kWs};
+          engine->apply(e);
+          e.type = levdyn::core::EventType::kLiquidation;
+          e.liq = {100.0, 0.5, 50.0, levdyn::core::Position::kLong, levdyn::core::Side::kSell,
+                   levdyn::core::Completeness::kFull};
+          engine->apply(e);
+        }
+        engine->publish(t, true);
+      }
+      const double heap = static_cast<double>(mallinfo2().uordblks - heap0);
+      const double rss = static_cast<double>(rss_kib() - rss0);
+      state.counters["heap_kib_per_instrument"] = heap / 1024.0 / n;
+      state.counters["rss_kib_per_instrument"] = rss / n;
+      benchmark::DoNotOptimize(engine.get());
+    }
+  }
+}
+BENCHMARK(BM_Engine_Memory)->Arg(100)->Arg(2000)->Iterations(1)->Unit(benchmark::kMillisecond);
 
 }  // namespace
