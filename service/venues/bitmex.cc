@@ -25,6 +25,8 @@
 #include <cstdint>
 #include <cstring>
 #include <functional>
+#include <memory_resource>
+#include <tuple>
 #include <limits>
 #include <stdexcept>
 #include <unordered_map>
@@ -899,7 +901,8 @@ class BitmexCodec final : public Codec {
     if (it != orders_.end()) {
       it->second = o;
     } else {
-      orders_.emplace(std::string(r.order_id), o);
+      orders_.emplace(std::piecewise_construct, std::forward_as_tuple(r.order_id),
+                      std::forward_as_tuple(o));
     }
   }
 
@@ -958,7 +961,12 @@ class BitmexCodec final : public Codec {
   core::InstrumentTable& table_;
   std::vector<std::string> symbols_;
   std::unordered_map<std::string, Sym, SymbolHash, std::equal_to<>> syms_;
-  std::unordered_map<std::string, Order, SymbolHash, std::equal_to<>> orders_;
+  // Resting liquidation orders come and go with every liquidation: their nodes and keys live in
+  // a pool that keeps freed blocks, so a warm codec inserts and deletes orders without
+  // touching the heap (the pool is declared first: it outlives the map).
+  std::pmr::unsynchronized_pool_resource order_pool_;
+  std::pmr::unordered_map<std::pmr::string, Order, SymbolHash, std::equal_to<>> orders_{
+      &order_pool_};
   std::array<bool, kTableCount> table_partial_{};
   Sym* xbt_ = nullptr;
   double xbt_usd_ = core::kAbsent;
