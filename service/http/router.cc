@@ -127,6 +127,7 @@ ApiResponse instrument(const ApiContext& ctx, const std::string& venue_name,
   if (!window_param(q, *ctx.state, window, why)) return error(400, "bad_request", why, route);
   core::InstrumentMetrics m;
   std::string out;
+  out.reserve(4096);
   if (!ctx.state->instrument(id, m)) {
     // Tracked but no data yet: every value null, said plainly.
     std::memset(static_cast<void*>(&m), 0, sizeof m);
@@ -174,6 +175,7 @@ ApiResponse asset(const ApiContext& ctx, const std::string& name, const Query& q
     return error(404, "not_found", "asset '" + upper + "' has no data yet", route);
   }
   std::string out;
+  out.reserve(8192);
   append_asset(out, *ctx.state, a, window);
   return ok(std::move(out), route);
 }

@@ -28,20 +28,25 @@ void append_json_int(std::string& out, std::int64_t v) {
 
 void append_json_string(std::string& out, std::string_view s) {
   out += '"';
-  for (char c : s) {
+  // Runs of characters that need no escape are appended whole (keys and symbols are all one run).
+  std::size_t run = 0;
+  for (std::size_t i = 0; i < s.size(); ++i) {
+    const char c = s[i];
     const auto u = static_cast<unsigned char>(c);
-    if (c == '"' || c == '\\') {
-      out += '\\';
-      out += c;
-    } else if (u < 0x20) {
+    if (c != '"' && c != '\\' && u >= 0x20) continue;
+    out.append(s.data() + run, i - run);
+    run = i + 1;
+    if (u < 0x20) {
       static constexpr char kHex[] = "0123456789abcdef";
       out += "\\u00";
       out += kHex[u >> 4];
       out += kHex[u & 0xf];
     } else {
+      out += '\\';
       out += c;
     }
   }
+  out.append(s.data() + run, s.size() - run);
   out += '"';
 }
 
