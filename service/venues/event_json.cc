@@ -26,9 +26,41 @@ void append_json_int(std::string& out, std::int64_t v) {
   out.append(buf, r.ptr);
 }
 
+namespace {
+
+/// Length of the well-formed UTF-8 sequence at the start of `s` (RFC 3629: no overlong forms,
+/// no surrogates, nothing above U+10FFFF), or 0 when it is not one.
+std::size_t utf8_sequence(std::string_view s) noexcept {
+  const auto b = [&](std::size_t i) { return static_cast<unsigned char>(s[i]); };
+  const unsigned char c = b(0);
+  std::size_t n = 0;
+  unsigned char lo = 0x80, hi = 0xbf;  // bounds of the second byte
+  if (c >= 0xc2 && c <= 0xdf) {
+    n = 2;
+  } else if (c >= 0xe0 && c <= 0xef) {
+    n = 3;
+    if (c == 0xe0) lo = 0xa0;
+    if (c == 0xed) hi = 0x9f;
+  } else if (c >= 0xf0 && c <= 0xf4) {
+    n = 4;
+    if (c == 0xf0) lo = 0x90;
+    if (c == 0xf4) hi = 0x8f;
+  } else {
+    return 0;
+  }
+  if (s.size() < n || b(1) < lo || b(1) > hi) return 0;
+  for (std::size_t i = 2; i < n; ++i) {
+    if (b(i) < 0x80 || b(i) > 0xbf) return 0;
+  }
+  return n;
+}
+
+}  // namespace
+
 void append_json_string(std::string& out, std::string_view s) {
   out += '"';
-  for (char c : s) {
+  for (std::size_t i = 0; i < s.size(); ++i) {
+    const char c = s[i];
     const auto u = static_cast<unsigned char>(c);
     if (c == '"' || c == '\\') {
       out += '\\';
@@ -38,8 +70,15 @@ void append_json_string(std::string& out, std::string_view s) {
       out += "\\u00";
       out += kHex[u >> 4];
       out += kHex[u & 0xf];
-    } else {
+    } else if (u < 0x80) {
       out += c;
+    } else if (const std::size_t n = utf8_sequence(s.substr(i)); n != 0) {
+      out.append(s.data() + i, n);
+      i += n - 1;
+    } else {
+      // JSON text is UTF-8: a byte that starts no valid sequence (a name echoed from a
+      // request, a raw frame) becomes U+FFFD rather than making the document unparseable.
+      out += "\\ufffd";
     }
   }
   out += '"';
