@@ -37,10 +37,17 @@ test: deps-test $(BUILD)/build.ninja
 test-asan: deps-test
 	$(MAKE) test BUILD=build-asan BUILD_TYPE=Debug CMAKE_ARGS="-DLEVDYN_SANITIZE=ON -DLEVDYN_BUILD_BENCH=OFF"
 
+# ThreadSanitizer over the code that shares memory between threads: the SPSC ring, the
+# seqlocks and published state, the engine, the feed sessions, and `levdyn demo` (sim, feeds,
+# engine and HTTP readers in one TSan-built process) read over HTTP by the demo tests. A race
+# report aborts the process at once (halt_on_error), so the test reading it fails.
+TSAN_TESTS ?= ^(SpscQueue|Seqlock|Engine|WsSession|SimHyperliquid|Demo)
+
 test-tsan: deps-test
 	cmake -S . -B build-tsan -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo -DLEVDYN_TSAN=ON -DLEVDYN_BUILD_BENCH=OFF
-	cmake --build build-tsan -j $(JOBS) --target core_test http_test
-	cd build-tsan && ctest --output-on-failure -j $(JOBS) -R '^(Spsc|Seqlock|Engine|Http|Stream|Published)'
+	cmake --build build-tsan -j $(JOBS) --target core_test feed_test integration_test levdyn
+	cd build-tsan && TSAN_OPTIONS="halt_on_error=1 second_deadlock_stack=1" \
+	  ctest --output-on-failure -j $(JOBS) --timeout 600 -R '$(TSAN_TESTS)'
 
 # libFuzzer targets (tests/fuzz, docs/fuzzing.md), built with Debian's clang under ASan+UBSan
 # in build-fuzz; each runs FUZZ_SECONDS. fuzz-smoke is CI's short pass over every target.
