@@ -7,7 +7,8 @@ JOBS       ?= $(shell nproc)
 CONFIG     ?= deploy/levdyn.yaml
 CMAKE_ARGS ?=
 
-.PHONY: all deps deps-test build run demo test test-asan test-tsan bench image test-image clean format
+.PHONY: all deps deps-test build run demo test test-asan test-tsan fuzz fuzz-build fuzz-smoke bench image \
+        test-image clean format
 
 all: build
 
@@ -36,10 +37,34 @@ test: deps-test $(BUILD)/build.ninja
 test-asan: deps-test
 	$(MAKE) test BUILD=build-asan BUILD_TYPE=Debug CMAKE_ARGS="-DLEVDYN_SANITIZE=ON -DLEVDYN_BUILD_BENCH=OFF"
 
+# ThreadSanitizer over the code that shares memory between threads: the SPSC ring, the
+# seqlocks and published state, the engine, the feed sessions, and `levdyn demo` (sim, feeds,
+# engine and HTTP readers in one TSan-built process) read over HTTP by the demo tests. A race
+# report aborts the process at once (halt_on_error), so the test reading it fails.
+TSAN_TESTS ?= ^(SpscQueue|Seqlock|Engine|WsSession|SimHyperliquid|Demo)
+
 test-tsan: deps-test
 	cmake -S . -B build-tsan -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo -DLEVDYN_TSAN=ON -DLEVDYN_BUILD_BENCH=OFF
-	cmake --build build-tsan -j $(JOBS) --target core_test http_test
-	cd build-tsan && ctest --output-on-failure -j $(JOBS) -R '^(Spsc|Seqlock|Engine|Http|Stream|Published)'
+	cmake --build build-tsan -j $(JOBS) --target core_test feed_test integration_test levdyn
+	cd build-tsan && TSAN_OPTIONS="halt_on_error=1 second_deadlock_stack=1" \
+	  ctest --output-on-failure -j $(JOBS) --timeout 600 -R '$(TSAN_TESTS)'
+
+# libFuzzer targets (tests/fuzz, docs/fuzzing.md), built with Debian's clang under ASan+UBSan
+# in build-fuzz; each runs FUZZ_SECONDS. fuzz-smoke is CI's short pass over every target.
+FUZZ_BUILD   ?= build-fuzz
+FUZZ_SECONDS ?= 60
+FUZZ_TARGETS ?=
+
+fuzz-build: deps-test
+	cmake -S . -B $(FUZZ_BUILD) -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo \
+	  -DCMAKE_CXX_COMPILER=clang++ -DLEVDYN_FUZZ=ON -DLEVDYN_BUILD_TESTS=OFF -DLEVDYN_BUILD_BENCH=OFF
+	cmake --build $(FUZZ_BUILD) -j $(JOBS)
+
+fuzz: fuzz-build
+	scripts/fuzz.sh $(FUZZ_BUILD) $(FUZZ_SECONDS) $(FUZZ_TARGETS)
+
+fuzz-smoke: fuzz-build
+	scripts/fuzz.sh $(FUZZ_BUILD) 10 $(FUZZ_TARGETS)
 
 bench: deps
 	@scripts/deps.sh deploy/packages-bench.txt
@@ -55,7 +80,7 @@ test-image: deps-test
 	tests/image/image_test.sh localhost/levdyn:test
 
 clean:
-	rm -rf $(BUILD) build-asan build-tsan build-bench
+	rm -rf $(BUILD) build-asan build-tsan build-bench build-fuzz
 
 format:
 	clang-format -i $$(git ls-files '*.h' '*.cc')

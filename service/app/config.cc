@@ -333,6 +333,12 @@ Config default_config() {
   return c;
 }
 
+namespace {
+
+Config apply_config(YAML::Node root, char** env, Config c);
+
+}  // namespace
+
 Config load_config(const std::string& path, char** env) {
   Config c = default_config();
   YAML::Node root(YAML::NodeType::Map);
@@ -348,6 +354,26 @@ Config load_config(const std::string& path, char** env) {
     }
     if (root.IsNull()) root = YAML::Node(YAML::NodeType::Map);
   }
+  return apply_config(std::move(root), env, std::move(c));
+}
+
+Config parse_config(std::string_view text, char** env, const std::string& source) {
+  Config c = default_config();
+  c.source = source;
+  YAML::Node root;
+  try {
+    root = YAML::Load(std::string(text));
+  } catch (const YAML::Exception& e) {
+    throw ConfigError("--config", "'" + source + "' is not valid YAML: line " +
+                                      std::to_string(e.mark.line + 1) + ": " + e.msg);
+  }
+  if (root.IsNull()) root = YAML::Node(YAML::NodeType::Map);
+  return apply_config(std::move(root), env, std::move(c));
+}
+
+namespace {
+
+Config apply_config(YAML::Node root, char** env, Config c) {
   const auto leaves = schema();
   std::set<std::string> leaf_paths, prefixes;
   for (const auto& l : leaves) {
@@ -400,5 +426,7 @@ Config load_config(const std::string& path, char** env) {
   }
   return c;
 }
+
+}  // namespace
 
 }  // namespace levdyn::app

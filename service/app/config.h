@@ -83,6 +83,12 @@ struct Config {
 /// (pass `environ`). Throws ConfigError naming the key.
 [[nodiscard]] Config load_config(const std::string& path, char** env);
 
+/// Parses YAML `text` as a config file named `source` (for messages), then applies the
+/// environment overrides as load_config does. Throws ConfigError naming the key, and nothing
+/// else for any input.
+[[nodiscard]] Config parse_config(std::string_view text, char** env,
+                                  const std::string& source = "(string)");
+
 /// Parses "500ms", "2s", "1m", "1h", "1d" (integer + unit). Throws std::invalid_argument.
 [[nodiscard]] std::chrono::milliseconds parse_duration(std::string_view text);
 /// Formats a duration in the largest exact unit ("1m", "90s", "250ms").

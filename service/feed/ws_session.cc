@@ -83,7 +83,6 @@ WsSession::WsSession(net::io_context& ioc, std::shared_ptr<ssl::context> tls, bo
       silence_timeout_(silence_timeout),
       tuning_(tuning),
       writer_(writer),
-      stats_(stats),
       vstats_(stats.of(codec.venue())),
       tap_(std::move(tap)),
       heartbeat_(codec.heartbeat()),

@@ -122,7 +122,6 @@ class WsSession : public std::enable_shared_from_this<WsSession> {
   std::chrono::milliseconds silence_timeout_;
   FeedTuning tuning_;
   RingWriter& writer_;
-  FeedStats& stats_;
   VenueFeedStats& vstats_;
   FrameTap tap_;
   venues::Heartbeat heartbeat_;

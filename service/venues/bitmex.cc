@@ -163,7 +163,11 @@ bool parse_iso8601(std::string_view s, std::int64_t& ns) noexcept {
   const std::int64_t days =
       days_from_civil(y, static_cast<unsigned>(mo), static_cast<unsigned>(d));
   const std::int64_t secs = days * 86400 + h * 3600 + mi * 60 + se;
-  if (secs < 0) return false;
+  // ns since the epoch fit an int64 until 2262; later years (up to 9999 parse) are refused
+  // rather than overflowing.
+  if (secs < 0 || secs > (std::numeric_limits<std::int64_t>::max() - 999'999'999) / 1'000'000'000) {
+    return false;
+  }
   ns = secs * 1'000'000'000 + frac_ns;
   return true;
 }

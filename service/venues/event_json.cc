@@ -26,17 +26,59 @@ void append_json_int(std::string& out, std::int64_t v) {
   out.append(buf, r.ptr);
 }
 
+namespace {
+
+/// Length of the well-formed UTF-8 sequence at the start of `s` (RFC 3629: no overlong forms,
+/// no surrogates, nothing above U+10FFFF), or 0 when it is not one.
+std::size_t utf8_sequence(std::string_view s) noexcept {
+  const auto b = [&](std::size_t i) { return static_cast<unsigned char>(s[i]); };
+  const unsigned char c = b(0);
+  std::size_t n = 0;
+  unsigned char lo = 0x80, hi = 0xbf;  // bounds of the second byte
+  if (c >= 0xc2 && c <= 0xdf) {
+    n = 2;
+  } else if (c >= 0xe0 && c <= 0xef) {
+    n = 3;
+    if (c == 0xe0) lo = 0xa0;
+    if (c == 0xed) hi = 0x9f;
+  } else if (c >= 0xf0 && c <= 0xf4) {
+    n = 4;
+    if (c == 0xf0) lo = 0x90;
+    if (c == 0xf4) hi = 0x8f;
+  } else {
+    return 0;
+  }
+  if (s.size() < n || b(1) < lo || b(1) > hi) return 0;
+  for (std::size_t i = 2; i < n; ++i) {
+    if (b(i) < 0x80 || b(i) > 0xbf) return 0;
+  }
+  return n;
+}
+
+}  // namespace
+
 void append_json_string(std::string& out, std::string_view s) {
   out += '"';
-  // Runs of characters that need no escape are appended whole (keys and symbols are all one run).
+  // Runs of characters that need no escape (printable ASCII other than '"' and '\\', and
+  // well-formed UTF-8 sequences) are appended whole: keys and symbols are all one run.
   std::size_t run = 0;
   for (std::size_t i = 0; i < s.size(); ++i) {
     const char c = s[i];
     const auto u = static_cast<unsigned char>(c);
-    if (c != '"' && c != '\\' && u >= 0x20) continue;
+    if (u >= 0x20 && u < 0x80 && c != '"' && c != '\\') continue;
+    if (u >= 0x80) {
+      if (const std::size_t n = utf8_sequence(s.substr(i)); n != 0) {
+        i += n - 1;
+        continue;
+      }
+    }
     out.append(s.data() + run, i - run);
     run = i + 1;
-    if (u < 0x20) {
+    if (u >= 0x80) {
+      // JSON text is UTF-8: a byte that starts no valid sequence (a name echoed from a
+      // request, a raw frame) becomes U+FFFD rather than making the document unparseable.
+      out += "\\ufffd";
+    } else if (u < 0x20) {
       static constexpr char kHex[] = "0123456789abcdef";
       out += "\\u00";
       out += kHex[u >> 4];

@@ -21,6 +21,7 @@ void append_event_json(std::string& out, const core::NormalizedEvent& e,
 /// JSON helpers shared by the HTTP layer: shortest round-trip doubles, null for absent.
 void append_json_number(std::string& out, double v);
 void append_json_int(std::string& out, std::int64_t v);
+/// A JSON string literal of `s`; bytes that are not well-formed UTF-8 become U+FFFD.
 void append_json_string(std::string& out, std::string_view s);
 
 }  // namespace levdyn::venues

@@ -1,0 +1,40 @@
+// append_json_string: escapes, and bytes that are not UTF-8 (found by the http_target and
+// jsonl fuzzers: a request path or a bare capture line echoed into JSON made it unparseable).
+
+#include "service/venues/event_json.h"
+
+#include <gtest/gtest.h>
+
+#include <string>
+
+namespace levdyn::venues {
+namespace {
+
+std::string quoted(std::string_view s) {
+  std::string out;
+  append_json_string(out, s);
+  return out;
+}
+
+TEST(AppendJsonStringTest, EscapesQuotesBackslashesAndControls) {
+  EXPECT_EQ(quoted("a\"b\\c"), R"("a\"b\\c")");
+  EXPECT_EQ(quoted(std::string_view("\n\x01\0", 3)), R"("\u000a\u0001\u0000")");
+}
+
+TEST(AppendJsonStringTest, KeepsWellFormedUtf8) {
+  EXPECT_EQ(quoted("caf\xc3\xa9 \xe2\x82\xac \xf0\x9f\x98\x80"),
+            "\"caf\xc3\xa9 \xe2\x82\xac \xf0\x9f\x98\x80\"");
+}
+
+TEST(AppendJsonStringTest, ReplacesBytesThatAreNotUtf8) {
+  EXPECT_EQ(quoted("\xba"), R"("\ufffd")");                  // lone continuation byte
+  EXPECT_EQ(quoted("b\xban"), R"("b\ufffdn")");
+  EXPECT_EQ(quoted("\xc0\xaf"), R"("\ufffd\ufffd")");        // overlong '/'
+  EXPECT_EQ(quoted("\xed\xa0\x80"), R"("\ufffd\ufffd\ufffd")");  // UTF-16 surrogate
+  EXPECT_EQ(quoted("\xf4\x90\x80\x80"), R"("\ufffd\ufffd\ufffd\ufffd")");  // above U+10FFFF
+  EXPECT_EQ(quoted("\xe2\x82"), R"("\ufffd\ufffd")");        // truncated at the end
+  EXPECT_EQ(quoted("\xff"), R"("\ufffd")");
+}
+
+}  // namespace
+}  // namespace levdyn::venues
