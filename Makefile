@@ -42,7 +42,7 @@ test-tsan: deps-test
 	cd build-tsan && ctest --output-on-failure -j $(JOBS) -R '^(Spsc|Seqlock|Engine|Http|Stream|Published)'
 
 bench: deps
-	scripts/bench.sh build-bench
+	JOBS=$(JOBS) scripts/bench.sh build-bench
 
 # The container image, built without a Docker engine (../shared/tools/container-build.sh).
 image: deps

@@ -57,7 +57,7 @@ class Gen:
                    for s, p in lst}
         self.seq = 1_000_000_000
         self.bybit_snapshot_sent = set()
-        self.bitmex_open = []  # (orderID, symbol) of resting liquidation orders
+        self.bitmex_open = []  # (orderID, symbol, leavesQty) of resting liquidation orders
 
     # --- helpers -------------------------------------------------------------------------
     def sym(self, venue):
@@ -307,18 +307,28 @@ class Gen:
                              "trdType": "Regular"})
             return dumps({"table": "trade", "action": "insert", "data": data})
         if k == "liquidation":
-            # insert (70%) then, later, delete of a resting order (30%)
-            if self.bitmex_open and self.r.random() < 0.3:
-                oid, osym = self.bitmex_open.pop(0)
+            # BitMEX's liquidation table: an order is inserted when it rests (levdyn emits
+            # nothing yet, tardis-dev emits a liquidation), partly filled by leavesQty updates
+            # and deleted when gone (levdyn emits the fills). Insert 50%, update 20%, delete 30%.
+            u = self.r.random()
+            if self.bitmex_open and u < 0.3:
+                oid, osym, _ = self.bitmex_open.pop(0)
                 return dumps({"table": "liquidation", "action": "delete",
                               "data": [{"orderID": oid, "symbol": osym}]})
+            if self.bitmex_open and u < 0.5:
+                k = self.r.randrange(len(self.bitmex_open))
+                oid, osym, leaves = self.bitmex_open[k]
+                leaves = max(0, leaves - self.r.randint(1, max(1, leaves // 2)))
+                self.bitmex_open[k] = (oid, osym, leaves)
+                return dumps({"table": "liquidation", "action": "update",
+                              "data": [{"orderID": oid, "symbol": osym, "leavesQty": leaves}]})
             oid = self.uuid()
-            self.bitmex_open.append((oid, s))
+            leaves = self.r.randint(1, 5000) * (100 if btc else 1)
+            self.bitmex_open.append((oid, s, leaves))
             return dumps({"table": "liquidation", "action": "insert",
                           "data": [{"orderID": oid, "symbol": s,
                                     "side": self.r.choice(["Buy", "Sell"]),
-                                    "price": self.px("bitmex", s, tick),
-                                    "leavesQty": self.r.randint(1, 5000) * (100 if btc else 1)}]})
+                                    "price": self.px("bitmex", s, tick), "leavesQty": leaves}]})
         u = self.r.random()
         row = {"symbol": s, "timestamp": iso(t)}
         p = self.px("bitmex", s, tick)
