@@ -1,7 +1,9 @@
 #!/usr/bin/python3
-# usage: bench_report.py BENCH_JSON [TARDIS_JSON]   prints the markdown table of the benchmark
-# medians with each figure's ratio to the baseline measured in the same run. TARDIS_JSON is
-# bench/tardis/normalize.mjs's output over the corpus BM_Decode_Corpus decoded.
+# usage: bench_report.py BENCH_JSON [TARDIS_JSON [CORPUS_AFTER_JSON]]   prints the markdown table
+# of the benchmark medians with each figure's ratio to the baseline measured in the same run.
+# TARDIS_JSON is bench/tardis/normalize.mjs's output over the corpus BM_Decode_Corpus decoded;
+# CORPUS_AFTER_JSON a second BM_Decode_Corpus run made after it (its repetitions are pooled with
+# BENCH_JSON's).
 import json
 import platform
 import sys
@@ -9,6 +11,7 @@ import time
 
 data = json.load(open(sys.argv[1]))
 tardis = json.load(open(sys.argv[2])) if len(sys.argv) > 2 else None
+after = json.load(open(sys.argv[3])) if len(sys.argv) > 3 else None
 med = {}
 for b in data["benchmarks"]:
     if b.get("aggregate_name") == "median":
@@ -59,12 +62,27 @@ for v in ("binance", "bybit", "okx", "deribit", "bitmex", "hyperliquid"):
 VENUES = ("binance", "bybit", "okx", "deribit", "bitmex", "hyperliquid")
 
 
+UNIT_NS = {"ns": 1, "us": 1e3, "ms": 1e6, "s": 1e9}
+corpus_reps = {}  # BM_Decode_Corpus/<name> -> CPU ns per frame of each repetition, both runs
+for doc in (data, after):
+    for b in (doc or {}).get("benchmarks", []):
+        if b.get("run_type") != "iteration" or not b["name"].startswith("BM_Decode_Corpus/"):
+            continue
+        if b.get("error_occurred") or not b.get("frames"):
+            continue
+        key = b["run_name"].split("/repeats")[0]
+        corpus_reps.setdefault(key, []).append(
+            b["cpu_time"] * UNIT_NS[b["time_unit"]] / b["frames"])
+
+
 def corpus_ns(name):
-    """levdyn CPU ns per frame of one corpus pass (BM_Decode_Corpus), or None."""
-    b = med.get("BM_Decode_Corpus/" + name)
-    if not b or not b.get("frames"):
+    """levdyn CPU ns per frame of one corpus pass (BM_Decode_Corpus): the median of the
+    repetitions of both runs, or None."""
+    reps = sorted(corpus_reps.get("BM_Decode_Corpus/" + name, []))
+    if not reps:
         return None
-    return t_ns("BM_Decode_Corpus/" + name) / b["frames"]
+    n = len(reps)
+    return reps[n // 2] if n % 2 else (reps[n // 2 - 1] + reps[n // 2]) / 2
 
 
 def tardis_entry(name):
@@ -104,13 +122,15 @@ if tardis:
     print("Corpus: %d frames (`tests/bench/gen_corpus.py`, deterministic, all six venues, default "
           "symbols: trades, liquidations, open interest / tickers, mark price / funding), checked "
           "with `levdyn normalize` (0 rejected). levdyn: `BM_Decode_Corpus`, one core, each "
-          "venue's codec with its default settings, CPU ns per frame, median of 5 repetitions. "
+          "venue's codec with its default settings, CPU ns per frame, median of the %d "
+          "repetitions of two runs, before and after the Node one. "
           "tardis-dev %s on Node %s: `bench/tardis/normalize.mjs`, per frame `JSON.parse` then "
           "`canHandle`/`map` of the mappers from `normalizeTrades`, `normalizeLiquidations`, "
           "`normalizeDerivativeTickers` (as tardis-dev's `normalizeMessages` does), process CPU "
           "ns per frame (main thread + V8 GC/compiler threads), median of %d runs after %d "
           "warm-up run(s); wall-clock figures are in `bench/tardis_normalize.json`.\n"
-          % (o["frames"], tardis["tardis_dev_version"], tardis["node_version"], tardis["runs"],
+          % (o["frames"], len(corpus_reps.get("BM_Decode_Corpus/all", [])),
+             tardis["tardis_dev_version"], tardis["node_version"], tardis["runs"],
              tardis["warmup_runs"]))
     print("| venue | frames | levdyn events/frame | levdyn ns/frame | tardis-dev outputs "
           "(by type) | frames without tardis-dev output | tardis-dev ns/frame (cpu / wall) | ratio |")

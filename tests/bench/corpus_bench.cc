@@ -148,7 +148,7 @@ void BM_Decode_Corpus(benchmark::State& state, int venue) {
   BENCHMARK_CAPTURE(BM_Decode_Corpus, name, v)                                \
       ->Unit(benchmark::kMillisecond)                                         \
       ->Repetitions(5)                                                        \
-      ->ReportAggregatesOnly(true)
+      ->DisplayAggregatesOnly(true)
 
 LEVDYN_CORPUS_BENCH(binance, static_cast<int>(core::Venue::kBinance));
 LEVDYN_CORPUS_BENCH(bybit, static_cast<int>(core::Venue::kBybit));
