@@ -68,7 +68,7 @@ fuzz-smoke: fuzz-build
 
 bench: deps
 	@scripts/deps.sh deploy/packages-bench.txt
-	scripts/bench.sh build-bench
+	JOBS=$(JOBS) scripts/bench.sh build-bench
 	/usr/bin/python3 scripts/bench_http.py build-bench/levdyn bench/HTTP.md
 
 # The container image, built without a Docker engine (../shared/tools/container-build.sh).

@@ -2,13 +2,52 @@
 # usage: scripts/bench.sh [BUILD_DIR]   (make bench)
 # Builds the Release benchmarks, runs them (medians of 5 repetitions) and writes
 # bench/RESULTS.md: each figure beside its baseline measured in the same run, as a ratio.
+#
+# Decode: a generated JSONL corpus of $LEVDYN_BENCH_FRAMES frames (default 1,000,000,
+# tests/bench/gen_corpus.py, deterministic) is checked with `levdyn normalize` (zero rejected
+# frames), decoded by levdyn_bench (BM_Decode_Corpus) and normalized by tardis-dev in Node
+# (bench/tardis, pinned version installed here with `npm ci`; $LEVDYN_BENCH_NODE_RUNS timed
+# runs, default 3, after one warm-up run).
 set -eu
 cd "$(dirname "$0")/.."
 B=${1:-build-bench}
-cmake -S . -B "$B" -G Ninja -DCMAKE_BUILD_TYPE=Release -DLEVDYN_BUILD_TESTS=OFF -DLEVDYN_BUILD_BENCH=ON >/dev/null
-cmake --build "$B" --target levdyn_bench levdyn
+FRAMES=${LEVDYN_BENCH_FRAMES:-1000000}
+NODE_RUNS=${LEVDYN_BENCH_NODE_RUNS:-3}
+# Warnings are not errors here: g++ 12 at -O3 reports a false -Wrestrict inside std::string
+# (service/http/router.cc), which `make test`'s RelWithDebInfo build does not see.
+cmake -S . -B "$B" -G Ninja -DCMAKE_BUILD_TYPE=Release -DLEVDYN_BUILD_TESTS=OFF -DLEVDYN_BUILD_BENCH=ON \
+  -DLEVDYN_WERROR=OFF >/dev/null
+cmake --build "$B" -j "${JOBS:-$(nproc)}" --target levdyn_bench levdyn
 mkdir -p bench
-"$B/tests/bench/levdyn_bench" --benchmark_min_time=0.5 --benchmark_format=json \
-  --benchmark_out=bench/levdyn_bench.json --benchmark_out_format=json >/dev/null
-/usr/bin/python3 scripts/bench_report.py bench/levdyn_bench.json > bench/RESULTS.md
+
+# The corpus (regenerated when the generator changes or the frame count differs).
+CORPUS=bench/corpus-$FRAMES.jsonl
+if [ ! -s "$CORPUS" ] || [ tests/bench/gen_corpus.py -nt "$CORPUS" ]; then
+  /usr/bin/python3 tests/bench/gen_corpus.py --frames "$FRAMES" --out "$CORPUS.tmp"
+  mv "$CORPUS.tmp" "$CORPUS"
+fi
+"$B/levdyn" normalize "$CORPUS" 2>bench/corpus_normalize.txt | wc -l >bench/corpus_events.txt
+cat bench/corpus_normalize.txt >&2
+if ! grep -q ', 0 rejected' bench/corpus_normalize.txt; then
+  echo "bench: levdyn normalize rejected frames of $CORPUS" >&2
+  exit 1
+fi
+
+# tardis-dev, pinned by bench/tardis/package-lock.json.
+if ! command -v node >/dev/null || ! command -v npm >/dev/null; then
+  scripts/deps.sh deploy/packages-bench.txt
+fi
+(cd bench/tardis && npm ci --no-audit --no-fund --loglevel=error >/dev/null)
+
+LEVDYN_BENCH_CORPUS="$PWD/$CORPUS" "$B/tests/bench/levdyn_bench" --benchmark_min_time=0.5 \
+  --benchmark_format=json --benchmark_out=bench/levdyn_bench.json \
+  --benchmark_out_format=json >/dev/null
+node bench/tardis/normalize.mjs "$CORPUS" --runs "$NODE_RUNS" >bench/tardis_normalize.json
+# The corpus decode again after Node: levdyn's figure is the median of the repetitions before and
+# after, so that load drifting on a shared machine does not favour either side of the ratio.
+LEVDYN_BENCH_CORPUS="$PWD/$CORPUS" "$B/tests/bench/levdyn_bench" --benchmark_min_time=0.5 \
+  --benchmark_filter='^BM_Decode_Corpus/' --benchmark_format=json \
+  --benchmark_out=bench/levdyn_corpus_after.json --benchmark_out_format=json >/dev/null
+/usr/bin/python3 scripts/bench_report.py bench/levdyn_bench.json bench/tardis_normalize.json \
+  bench/levdyn_corpus_after.json > bench/RESULTS.md
 cat bench/RESULTS.md

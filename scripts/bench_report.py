@@ -1,12 +1,17 @@
 #!/usr/bin/python3
-# usage: bench_report.py BENCH_JSON   prints the markdown table of the benchmark medians with
-# each figure's ratio to the baseline measured in the same run.
+# usage: bench_report.py BENCH_JSON [TARDIS_JSON [CORPUS_AFTER_JSON]]   prints the markdown table
+# of the benchmark medians with each figure's ratio to the baseline measured in the same run.
+# TARDIS_JSON is bench/tardis/normalize.mjs's output over the corpus BM_Decode_Corpus decoded;
+# CORPUS_AFTER_JSON a second BM_Decode_Corpus run made after it (its repetitions are pooled with
+# BENCH_JSON's).
 import json
 import platform
 import sys
 import time
 
 data = json.load(open(sys.argv[1]))
+tardis = json.load(open(sys.argv[2])) if len(sys.argv) > 2 else None
+after = json.load(open(sys.argv[3])) if len(sys.argv) > 3 else None
 med = {}
 for b in data["benchmarks"]:
     if b.get("aggregate_name") == "median":
@@ -54,8 +59,96 @@ for n in (10, 100, 500, 2000):
 for v in ("binance", "bybit", "okx", "deribit", "bitmex", "hyperliquid"):
     row("decode ns/frame, %s fixtures" % v, t_ns("BM_Decode_Fixtures/%s" % v), None, "ns",
         "≥ 20× tardis-dev")
+VENUES = ("binance", "bybit", "okx", "deribit", "bitmex", "hyperliquid")
+
+
+UNIT_NS = {"ns": 1, "us": 1e3, "ms": 1e6, "s": 1e9}
+corpus_reps = {}  # BM_Decode_Corpus/<name> -> CPU ns per frame of each repetition, both runs
+for doc in (data, after):
+    for b in (doc or {}).get("benchmarks", []):
+        if b.get("run_type") != "iteration" or not b["name"].startswith("BM_Decode_Corpus/"):
+            continue
+        if b.get("error_occurred") or not b.get("frames"):
+            continue
+        key = b["run_name"].split("/repeats")[0]
+        corpus_reps.setdefault(key, []).append(
+            b["cpu_time"] * UNIT_NS[b["time_unit"]] / b["frames"])
+
+
+def corpus_ns(name):
+    """levdyn CPU ns per frame of one corpus pass (BM_Decode_Corpus): the median of the
+    repetitions of both runs, or None."""
+    reps = sorted(corpus_reps.get("BM_Decode_Corpus/" + name, []))
+    if not reps:
+        return None
+    n = len(reps)
+    return reps[n // 2] if n % 2 else (reps[n // 2 - 1] + reps[n // 2]) / 2
+
+
+def tardis_entry(name):
+    if not tardis:
+        return None
+    return tardis["overall"] if name == "all" else tardis["venues"].get(name)
+
+
+frames_total = med.get("BM_Decode_Corpus/all", {}).get("frames")
+for v in VENUES + ("all",):
+    ours = corpus_ns(v)
+    te = tardis_entry(v)
+    what = ("levdyn decode vs tardis-dev normalizers, %s, corpus (ns/frame)"
+            % ("all venues mixed" if v == "all" else v))
+    if ours is None:
+        print("| %s | not measured | | | ≥ 20× tardis-dev |" % what)
+    elif te is None:
+        print("| %s | %.0f ns | not measured | — | ≥ 20× tardis-dev |" % (what, ours))
+    else:
+        base = te["cpu_ns_per_frame"]
+        print("| %s | %.0f ns | tardis-dev %s %.0f ns | %.1f× faster | ≥ 20× tardis-dev |"
+              % (what, ours, tardis["tardis_dev_version"], base, base / ours))
+if corpus_ns("all") is not None and tardis:
+    ours_fps = 1e9 / corpus_ns("all")
+    base_fps = 1e9 / tardis["overall"]["cpu_ns_per_frame"]
+    print("| decode throughput, one core, all venues mixed (frames/s) | %.2f M/s | tardis-dev %.3f M/s"
+          " | %.1f× | replay: ≥ 10× tardis-dev (issue 5) |"
+          % (ours_fps / 1e6, base_fps / 1e6, ours_fps / base_fps))
 row("/metrics render, ~7 k series", t_ns("BM_Metrics_Levdyn") / 1e3 if t_ns("BM_Metrics_Levdyn") else None,
     t_ns("BM_Metrics_StockPrometheusCpp") / 1e3 if t_ns("BM_Metrics_StockPrometheusCpp") else None,
     "µs", "≤ 0.25× stock prometheus-cpp")
 print("\nTimes are CPU time per operation of the benchmarking thread; ratio = levdyn / baseline "
       "(for throughput: levdyn / baseline).")
+if tardis:
+    o = tardis["overall"]
+    print("\n## Decode corpus: levdyn beside tardis-dev\n")
+    print("Corpus: %d frames (`tests/bench/gen_corpus.py`, deterministic, all six venues, default "
+          "symbols: trades, liquidations, open interest / tickers, mark price / funding), checked "
+          "with `levdyn normalize` (0 rejected). levdyn: `BM_Decode_Corpus`, one core, each "
+          "venue's codec with its default settings, CPU ns per frame, median of the %d "
+          "repetitions of two runs, before and after the Node one. "
+          "tardis-dev %s on Node %s: `bench/tardis/normalize.mjs`, per frame `JSON.parse` then "
+          "`canHandle`/`map` of the mappers from `normalizeTrades`, `normalizeLiquidations`, "
+          "`normalizeDerivativeTickers` (as tardis-dev's `normalizeMessages` does), process CPU "
+          "ns per frame (main thread + V8 GC/compiler threads), median of %d runs after %d "
+          "warm-up run(s); wall-clock figures are in `bench/tardis_normalize.json`.\n"
+          % (o["frames"], len(corpus_reps.get("BM_Decode_Corpus/all", [])),
+             tardis["tardis_dev_version"], tardis["node_version"], tardis["runs"],
+             tardis["warmup_runs"]))
+    print("| venue | frames | levdyn events/frame | levdyn ns/frame | tardis-dev outputs "
+          "(by type) | frames without tardis-dev output | tardis-dev ns/frame (cpu / wall) | ratio |")
+    print("|---|---|---|---|---|---|---|---|")
+    for v in VENUES + ("all",):
+        te = tardis_entry(v)
+        b = med.get("BM_Decode_Corpus/" + v, {})
+        ours = corpus_ns(v)
+        if te is None:
+            continue
+        outs = ", ".join("%s %d" % (k, n) for k, n in sorted(te["outputs"].items()))
+        print("| %s | %d | %s | %s | %s | %d | %.0f / %.0f | %s |"
+              % (v, te["frames"], "%.2f" % b["events_per_frame"] if b else "—",
+                 "%.0f" % ours if ours else "—", outs, te["frames_without_output"],
+                 te["cpu_ns_per_frame"], te["wall_ns_per_frame"],
+                 "%.1f×" % (te["cpu_ns_per_frame"] / ours) if ours else "—"))
+    print("\ntardis-dev %s normalizes Binance USDⓈ-M trades from the raw `@trade` stream only; "
+          "levdyn subscribes `@aggTrade`, so those corpus frames get JSON.parse and the "
+          "canHandle checks in tardis-dev but no output (the Binance frames without output). "
+          "tardis-dev has no Hyperliquid liquidations normalizer (nor a public feed)."
+          % tardis["tardis_dev_version"])

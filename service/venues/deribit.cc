@@ -43,6 +43,11 @@ constexpr std::int32_t kFundingIntervalS = 8 * 3600;
 // Recent trade ids kept per instrument to drop replays. 100 ms batches on BTC-PERPETUAL carry
 // tens of trades at most; 2048 covers far more than any replay window after a reconnect.
 constexpr std::size_t kDedupeCapacity = 2048;
+// Open-addressing index over the dedupe ring (load factor <= 0.5): slot = ring position + 1,
+// 0 = empty. Lookups and inserts touch a few slots instead of scanning 2048 words per trade.
+constexpr std::size_t kDedupeIndexSlots = 2 * kDedupeCapacity;
+static_assert((kDedupeIndexSlots & (kDedupeIndexSlots - 1)) == 0, "power of two");
+static_assert(kDedupeCapacity < 65535, "ring positions fit the uint16_t slots");
 constexpr std::size_t kInitialBufferBytes = 64 * 1024;
 constexpr std::int64_t kMaxTimestampMs = std::numeric_limits<std::int64_t>::max() / 1'000'000;
 
@@ -349,6 +354,7 @@ class DeribitCodec final : public Codec {
     core::ContractKind kind = core::ContractKind::kInverse;
     double contract_value = 1.0;
     std::array<std::uint64_t, kDedupeCapacity> recent{};  // trade-id digests, a ring
+    std::array<std::uint16_t, kDedupeIndexSlots> index{};  // hash index over `recent`
     std::size_t next = 0;
     std::size_t count = 0;
   };
@@ -369,18 +375,41 @@ class DeribitCodec final : public Codec {
     std::uint64_t duplicates;
   };
 
+  static std::size_t home_slot(std::uint64_t id) noexcept {
+    return static_cast<std::size_t>((id * 0x9E3779B97F4A7C15ull) >> 52) &
+           (kDedupeIndexSlots - 1);
+  }
+
   static bool seen_recently(const Entry& e, std::uint64_t id) noexcept {
-    // Linear scan of at most 2048 words: no allocation, cache friendly, fast enough for
-    // 100 ms batches.
-    const std::size_t n = std::min(e.count, kDedupeCapacity);
-    for (std::size_t k = 0; k < n; ++k) {
-      if (e.recent[k] == id) return true;
+    for (std::size_t i = home_slot(id);; i = (i + 1) & (kDedupeIndexSlots - 1)) {
+      const std::uint16_t slot = e.index[i];
+      if (slot == 0) return false;
+      if (e.recent[slot - 1u] == id) return true;
     }
-    return false;
+  }
+
+  /// Removes the index slot of ring position `pos` (backward-shift deletion: no tombstones).
+  static void unindex(Entry& e, std::size_t pos) noexcept {
+    constexpr std::size_t mask = kDedupeIndexSlots - 1;
+    std::size_t i = home_slot(e.recent[pos]);
+    while (e.index[i] != pos + 1) i = (i + 1) & mask;
+    for (std::size_t j = (i + 1) & mask; e.index[j] != 0; j = (j + 1) & mask) {
+      const std::size_t k = home_slot(e.recent[e.index[j] - 1u]);
+      // The entry at j may move to i unless its home lies cyclically in (i, j].
+      const bool stays = i <= j ? (i < k && k <= j) : (i < k || k <= j);
+      if (stays) continue;
+      e.index[i] = e.index[j];
+      i = j;
+    }
+    e.index[i] = 0;
   }
 
   static void remember(Entry& e, std::uint64_t id) noexcept {
+    if (e.count == kDedupeCapacity) unindex(e, e.next);  // the ring drops its oldest id
     e.recent[e.next] = id;
+    std::size_t i = home_slot(id);
+    while (e.index[i] != 0) i = (i + 1) & (kDedupeIndexSlots - 1);
+    e.index[i] = static_cast<std::uint16_t>(e.next + 1);
     e.next = (e.next + 1) % kDedupeCapacity;
     if (e.count < kDedupeCapacity) ++e.count;
   }

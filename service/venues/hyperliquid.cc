@@ -245,22 +245,52 @@ struct TradeKey {
   [[nodiscard]] bool operator==(const TradeKey&) const noexcept = default;
 };
 
-/// The last kRecentTrades trade keys of one coin (a ring; lookup is a linear scan, which for
-/// 256 keys of 16 bytes costs less than hashing and allocates nothing).
+/// The last kRecentTrades trade keys of one coin: a ring, with an open-addressing index over it
+/// (load factor <= 0.5; slot = ring position + 1, 0 = empty) so that a lookup touches a few
+/// slots instead of scanning the 256 keys. Allocates nothing.
 struct RecentTrades {
+  static constexpr std::size_t kSlots = 2 * kRecentTrades;
+  static_assert((kSlots & (kSlots - 1)) == 0 && kRecentTrades < 65535);
   std::array<TradeKey, kRecentTrades> keys{};
+  std::array<std::uint16_t, kSlots> index{};
   std::size_t next = 0;
   std::size_t count = 0;
+
+  static std::size_t home(const TradeKey& k) noexcept {
+    const std::uint64_t h = (k.tid ^ (static_cast<std::uint64_t>(k.time_ms) * 0xC2B2AE3D27D4EB4Full)) *
+                            0x9E3779B97F4A7C15ull;
+    return static_cast<std::size_t>(h >> 32) & (kSlots - 1);
+  }
   [[nodiscard]] bool contains(const TradeKey& k) const noexcept {
-    for (std::size_t i = 0; i < count; ++i) {
-      if (keys[i] == k) return true;
+    for (std::size_t i = home(k);; i = (i + 1) & (kSlots - 1)) {
+      if (index[i] == 0) return false;
+      if (keys[index[i] - 1u] == k) return true;
     }
-    return false;
   }
   void insert(const TradeKey& k) noexcept {
+    if (count == kRecentTrades) unindex(next);  // the ring drops its oldest key
     keys[next] = k;
+    std::size_t i = home(k);
+    while (index[i] != 0) i = (i + 1) & (kSlots - 1);
+    index[i] = static_cast<std::uint16_t>(next + 1);
     next = (next + 1) % kRecentTrades;
     count = std::min(count + 1, kRecentTrades);
+  }
+
+ private:
+  /// Removes the index slot of ring position `pos` (backward-shift deletion: no tombstones).
+  void unindex(std::size_t pos) noexcept {
+    std::size_t i = home(keys[pos]);
+    while (index[i] != pos + 1) i = (i + 1) & (kSlots - 1);
+    for (std::size_t j = (i + 1) & (kSlots - 1); index[j] != 0; j = (j + 1) & (kSlots - 1)) {
+      const std::size_t h = home(keys[index[j] - 1u]);
+      // The key at j may move to i unless its home lies cyclically in (i, j].
+      const bool stays = i <= j ? (i < h && h <= j) : (i < h || h <= j);
+      if (stays) continue;
+      index[i] = index[j];
+      i = j;
+    }
+    index[i] = 0;
   }
 };
 

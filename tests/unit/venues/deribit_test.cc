@@ -424,6 +424,34 @@ TEST_F(DeribitCodecTest, RejectedFrameDoesNotPoisonDedupe) {
   EXPECT_EQ(deribit::duplicate_trades(*codec_), 0u);
 }
 
+// Verifies the dedupe window is the last 2048 trade ids of an instrument, through many
+// evictions of the ring (and of its hash index): a recent id is dropped, an evicted one decodes.
+TEST_F(DeribitCodecTest, DedupeWindowIsTheLast2048Ids) {
+  constexpr int kTotal = 3 * 2048 + 100;
+  for (int k = 0; k < kTotal; ++k) {
+    ASSERT_EQ(decode(trade_frame("BTC-PERPETUAL", std::to_string(k), "buy", "10", "100")).status,
+              DecodeStatus::kOk)
+        << k;
+  }
+  EXPECT_EQ(deribit::duplicate_trades(*codec_), 0u);
+  // Every id of the window is remembered; replaying them decodes nothing.
+  for (int k = kTotal - 2048; k < kTotal; ++k) {
+    ASSERT_EQ(decode(trade_frame("BTC-PERPETUAL", std::to_string(k), "buy", "10", "100")).status,
+              DecodeStatus::kIgnored)
+        << k;
+  }
+  EXPECT_EQ(deribit::duplicate_trades(*codec_), 2048u);
+  // The id just before the window was evicted: it decodes again (and enters the window).
+  const std::size_t before = out_.size();
+  EXPECT_EQ(decode(trade_frame("BTC-PERPETUAL", std::to_string(kTotal - 2049), "buy", "10", "100"))
+                .status,
+            DecodeStatus::kOk);
+  EXPECT_EQ(out_.size(), before + 1);
+  EXPECT_EQ(decode(trade_frame("BTC-PERPETUAL", std::to_string(kTotal - 2049), "buy", "10", "100"))
+                .status,
+            DecodeStatus::kIgnored);
+}
+
 // Verifies dedupe is per instrument: the same id on BTC and ETH are two trades.
 TEST_F(DeribitCodecTest, DedupeIsPerInstrument) {
   ASSERT_EQ(decode(trade_frame("BTC-PERPETUAL", "5", "buy", "10", "100")).status, DecodeStatus::kOk);

@@ -327,6 +327,30 @@ TEST_F(HyperliquidCodecTest, RecentSetIsBounded) {
   EXPECT_EQ(out_.size(), 1u);
 }
 
+// Verifies the window is exactly the last 256 keys through many evictions of the ring and its
+// index: every key of the window is a duplicate, the one just before it decodes again.
+TEST_F(HyperliquidCodecTest, RecentWindowIsTheLast256Keys) {
+  constexpr int kTotal = 5 * 256 + 17;
+  for (int i = 0; i < kTotal; ++i) {
+    ASSERT_EQ(decode(trades_frame({trade("BTC", "B", "1", "1", 1710000000000 + i / 3, i + 1)}))
+                  .status,
+              DecodeStatus::kOk)
+        << i;
+  }
+  for (int i = kTotal - 256; i < kTotal; ++i) {
+    ASSERT_EQ(decode(trades_frame({trade("BTC", "B", "1", "1", 1710000000000 + i / 3, i + 1)}))
+                  .status,
+              DecodeStatus::kIgnored)
+        << i;
+  }
+  const int old = kTotal - 257;
+  out_.clear();
+  EXPECT_EQ(decode(trades_frame({trade("BTC", "B", "1", "1", 1710000000000 + old / 3, old + 1)}))
+                .status,
+            DecodeStatus::kOk);
+  EXPECT_EQ(out_.size(), 1u);
+}
+
 // Verifies optional ctx fields: null oraclePx / funding (illiquid coins) are absent (NaN),
 // never zero; a negative funding rate is kept; missing ones are absent too.
 TEST_F(HyperliquidCodecTest, CtxOptionalFields) {
