@@ -2,8 +2,8 @@
 
 // /metrics: Prometheus text exposition of levdyn's results and health (DESIGN §6 names), built
 // at scrape time from the engine's published seqlocks and the feed counters — a scrape reads,
-// it never locks anything the feed or engine threads take — and serialized with
-// prometheus-cpp's TextSerializer into a reused buffer.
+// it never locks anything the feed or engine threads take — and written
+// in the text format with std::to_chars into the caller's buffer.
 
 #include <prometheus/metric_family.h>
 
@@ -39,6 +39,9 @@ struct ExpositionSources {
   const HttpCounters* http = nullptr;
   std::string version = "0.0.0";
 };
+
+/// Writes `families` in the Prometheus text format 0.0.4 (appends to `out`).
+void write_text_exposition(std::string& out, const std::vector<prometheus::MetricFamily>& families);
 
 /// Not thread-safe: one per HTTP thread.
 class Exposition {
