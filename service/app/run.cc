@@ -8,12 +8,18 @@
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
+#include <atomic>
 #include <chrono>
+#include <thread>
 #include <cstdio>
 
+#include "service/app/instruments_loader.h"
 #include "service/app/service.h"
 #include "service/app/sim_runner.h"
+#include "service/capture/recorder.h"
+#include "service/feed/feed_thread.h"
 #include "service/feed/log.h"
+#include "service/venues/codec.h"
 
 namespace levdyn::app {
 
@@ -83,6 +89,51 @@ int run_demo(Config config, const DemoOptions& options) {
   service.stop();
   sim.stop();
   return 0;
+}
+
+int run_record(const Config& config) {
+  const sigset_t set = block_signals();
+  core::InstrumentTable table;
+  (void)load_instruments(config, table, true);  // codecs need the tracked instruments
+  capture::Recorder recorder(recorder_options(config));
+  feed::FeedStats stats;
+  // One feed thread: its frames go to the recorder; its decoded events are discarded by the
+  // drain thread below (the codecs still run, so subscriptions, heartbeats and replies work).
+  feed::FeedThread feeds(config.ring_capacity, stats, config.tls, feed::FeedTuning{},
+                         recorder.tap());
+  int venues_added = 0;
+  for (const auto& vs : config.venues) {
+    if (!vs.enabled) continue;
+    auto codec = venues::make_codec(vs, table);
+    if (!codec) continue;
+    feeds.add_venue(std::move(codec), vs);
+    ++venues_added;
+  }
+  if (venues_added == 0) throw ConfigError("venues", "no venue is enabled: nothing to record");
+  std::atomic<bool> draining{true};
+  std::thread drain([&] {
+    auto& ring = feeds.ring();
+    while (draining.load(std::memory_order_acquire)) {
+      bool any = false;
+      while (ring.front() != nullptr) {
+        ring.pop();
+        any = true;
+      }
+      if (!any) std::this_thread::sleep_for(std::chrono::milliseconds(1));
+    }
+  });
+  recorder.start();
+  feeds.start();
+  LOG_INFO("record: %d venues into %s (rotate %s)", venues_added, config.capture.dir.c_str(),
+           format_duration(config.capture.rotate).c_str());
+  std::printf("levdyn recording into %s\n", config.capture.dir.c_str());
+  std::fflush(stdout);
+  wait_for_stop(set);
+  feeds.stop();
+  draining.store(false, std::memory_order_release);
+  drain.join();
+  recorder.stop();
+  return recorder.write_errors() == 0 ? 0 : 1;
 }
 
 int run_sim(const SimOptions& options) {
