@@ -1,0 +1,113 @@
+// End-to-end record and replay: `levdyn demo --record DIR` as a real process for ~15 s, then
+// `levdyn replay` twice on its capture (byte-identical), and `levdyn export` piped into
+// `levdyn replay --format jsonl` (identical again). Exit codes of bad invocations.
+#include <gtest/gtest.h>
+#include <signal.h>
+#include <sys/wait.h>
+
+#include <chrono>
+#include <cstdio>
+#include <algorithm>
+#include <filesystem>
+#include <fstream>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "tests/support/child_process.h"
+#include "tests/support/http_client.h"
+
+namespace levdyn::test {
+namespace {
+
+using namespace std::chrono_literals;
+namespace fs = std::filesystem;
+
+struct CmdResult {
+  int code = -1;
+  std::string out;
+};
+
+/// Runs a shell command line, returns its exit code and stdout (stderr goes to `err_file`).
+CmdResult run(const std::string& cmdline, const std::string& err_file) {
+  CmdResult r;
+  std::FILE* p = popen((cmdline + " 2>" + err_file).c_str(), "r");
+  if (p == nullptr) return r;
+  char buf[65536];
+  std::size_t n = 0;
+  while ((n = std::fread(buf, 1, sizeof buf, p)) > 0) r.out.append(buf, n);
+  const int status = pclose(p);
+  r.code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+  return r;
+}
+
+std::string files_of(const std::string& dir) {
+  std::vector<std::string> names;
+  for (const auto& e : fs::directory_iterator(dir)) names.push_back(e.path().string());
+  std::sort(names.begin(), names.end());
+  std::string out;
+  for (const auto& n : names) out += " '" + n + "'";
+  return out;
+}
+
+class RecordReplayTest : public testing::Test {
+ protected:
+  TempDir dir_;
+  const std::string bin_ = LEVDYN_BINARY;
+};
+
+// Verifies a 15 s recorded demo replays twice to byte-identical, non-empty results, and that
+// its JSONL export replays to the same result.
+TEST_F(RecordReplayTest, DemoRecordingReplaysIdentically) {
+  const std::string cap = dir_.file("cap");
+  {
+    ChildProcess demo({bin_, "demo", "--listen", "127.0.0.1:0", "--record", cap},
+                      dir_.file("demo.log"));
+    const std::string line = demo.read_line(20s);
+    ASSERT_EQ(line.rfind("levdyn listening on http://", 0), 0u) << read_file(dir_.file("demo.log"));
+    std::this_thread::sleep_for(15s);  // the recording itself: a real process, real time
+    ASSERT_EQ(demo.signal_and_wait(SIGTERM, 10s), 0) << read_file(dir_.file("demo.log"));
+  }
+  const std::string files = files_of(cap);
+  ASSERT_FALSE(files.empty());
+  const std::string err = dir_.file("replay.err");
+  const CmdResult a = run(bin_ + " replay" + files, err);
+  ASSERT_EQ(a.code, 0) << read_file(err);
+  const CmdResult b = run(bin_ + " replay --speed max" + files, err);
+  ASSERT_EQ(b.code, 0) << read_file(err);
+  EXPECT_EQ(a.out, b.out);
+  EXPECT_EQ(a.out.rfind("{\"instruments\":[{", 0), 0u) << a.out.substr(0, 300);
+  EXPECT_NE(a.out.find("\"assets\":[{\"asset\":"), std::string::npos) << a.out.substr(0, 300);
+  EXPECT_EQ(a.out.find("\"frames\":0,"), std::string::npos);
+  EXPECT_EQ(a.out.back(), '\n');
+
+  const std::string jsonl = dir_.file("export.jsonl");
+  const CmdResult e = run(bin_ + " export --format jsonl" + files + " > '" + jsonl + "'", err);
+  ASSERT_EQ(e.code, 0) << read_file(err);
+  ASSERT_GT(fs::file_size(jsonl), 1000u);
+  const CmdResult c = run(bin_ + " replay --format jsonl '" + jsonl + "'", err);
+  ASSERT_EQ(c.code, 0) << read_file(err);
+  EXPECT_EQ(c.out, a.out);
+}
+
+// Verifies bad invocations give one line on stderr and exit 2, before printing anything.
+TEST_F(RecordReplayTest, BadInvocationsExit2) {
+  const std::string err = dir_.file("err");
+  std::ofstream(dir_.file("junk.bin")) << "\x01\x02 not a capture";
+  const std::vector<std::string> cases = {
+       std::string(" replay"), " replay '" + dir_.file("missing.ldcap") + "'",
+        " replay --speed fast x.jsonl", " replay --format xml x.jsonl",
+        " replay '" + dir_.file("junk.bin") + "'", std::string(" export")};
+  for (const std::string& args : cases) {
+    SCOPED_TRACE(args);
+    const CmdResult r = run(bin_ + args, err);
+    EXPECT_EQ(r.code, 2);
+    EXPECT_EQ(r.out, "");
+    const std::string msg = read_file(err);
+    EXPECT_EQ(msg.rfind("levdyn: ", 0), 0u) << msg;
+    EXPECT_EQ(std::count(msg.begin(), msg.end(), '\n'), 1) << msg;
+  }
+}
+
+}  // namespace
+}  // namespace levdyn::test
