@@ -38,8 +38,10 @@ constexpr const char* kUsage =
     "  record --out DIR [--config FILE]\n"
     "                      the feeds alone, writing capture files (no engine, no HTTP)\n"
     "  replay FILE... [--format capture|jsonl] [--speed X|max] [--config FILE]\n"
+    "         [--serve] [--listen HOST:PORT]\n"
     "                      captures or JSONL frames through the codecs and the engine; prints\n"
-    "                      the result JSON (instruments, assets, cascades) at the last frame's time\n"
+    "                      the result JSON (instruments, assets, cascades) at the last frame's time;\n"
+    "                      with --serve, the REST routes and /metrics while replaying\n"
     "  export FILE... --format jsonl\n"
     "                      capture files -> JSONL frames on stdout\n"
     "  normalize [--venue V] [FILE]\n"
@@ -82,6 +84,10 @@ bool parse_flags(int argc, char** argv, int first, const std::set<std::string>& 
       if (!allowed.count(name)) {
         error = "--" + name + ": unknown flag for this command";
         return false;
+      }
+      if (!has_value && name == "serve") {  // the one switch: takes no value
+        value = "1";
+        has_value = true;
       }
       if (!has_value) {
         if (i + 1 >= argc) {
@@ -177,6 +183,8 @@ int cmd_replay(const Flags& f) {
     }
   }
   Config config = load(f);
+  if (f.values.count("serve")) return run_replay_serve(config, o);  // load() applied --listen
+  if (f.values.count("listen")) return usage_error("--listen: only with --serve");
   std::ios::sync_with_stdio(false);
   return run_replay(config, o, std::cout);
 }
@@ -216,7 +224,7 @@ int run_cli(int argc, char** argv) {
       {"sim", {{"scenario", "port", "listen"}, 0}},
       {"normalize", {{"venue"}, 1}},
       {"record", {{"config", "out"}, 0}},
-      {"replay", {{"config", "format", "speed"}, kManyFiles}},
+      {"replay", {{"config", "format", "speed", "serve", "listen"}, kManyFiles}},
       {"export", {{"format", "input-format"}, kManyFiles}},
       {"healthcheck", {{"url"}, 0}},
       {"version", {{}, 0}},

@@ -1,6 +1,8 @@
 #include "service/app/replay.h"
 
+#include <algorithm>
 #include <chrono>
+#include <cstdio>
 #include <thread>
 
 #include "service/app/service.h"
@@ -143,7 +145,11 @@ void Replayer::timed_tasks(std::int64_t now_ns) {
   }
   if (now_ns - last_refit_ >= kRefitNs) {
     last_refit_ = now_ns;
+    const auto t0 = std::chrono::steady_clock::now();
     engine_->refit(now_ns);  // in line: the same fits as the fit thread, at recorded times
+    fit_ns_ += std::chrono::duration_cast<std::chrono::nanoseconds>(
+                   std::chrono::steady_clock::now() - t0)
+                   .count();
   }
 }
 
@@ -177,11 +183,8 @@ std::string Replayer::result_json() const {
   return out;
 }
 
-namespace {
-
-// Opens every file up front so a bad path or format fails before any work (exit 2).
-bool open_all(const std::vector<std::string>& files, capture::FileFormat format,
-              std::vector<std::unique_ptr<capture::FrameSource>>& out) {
+bool open_sources(const std::vector<std::string>& files, capture::FileFormat format,
+                  std::vector<std::unique_ptr<capture::FrameSource>>& out) {
   for (const auto& path : files) {
     auto src = std::make_unique<capture::FrameSource>();
     std::string error;
@@ -194,6 +197,8 @@ bool open_all(const std::vector<std::string>& files, capture::FileFormat format,
   return true;
 }
 
+namespace {
+
 void report_damage(const capture::FrameSource& src, std::uint64_t& errors) {
   if (src.damage().empty()) return;
   ++errors;
@@ -202,17 +207,16 @@ void report_damage(const capture::FrameSource& src, std::uint64_t& errors) {
 
 }  // namespace
 
-int run_replay(const Config& config, const ReplayOptions& options, std::ostream& out) {
-  std::vector<std::unique_ptr<capture::FrameSource>> sources;
-  if (!open_all(options.files, options.format, sources)) return 2;
-  Replayer replayer(config);
+void replay_sources(Replayer& replayer, std::vector<std::unique_ptr<capture::FrameSource>>& sources,
+                    double speed, const std::atomic<bool>* stop) {
   capture::RecordedFrame frame;
   std::string error;
   std::uint64_t bad_lines = 0;
   const auto wall_start = std::chrono::steady_clock::now();
   std::int64_t first_ts = -1;
+  auto stopped = [stop] { return stop != nullptr && stop->load(std::memory_order_relaxed); };
   for (auto& src : sources) {
-    for (;;) {
+    while (!stopped()) {
       const auto r = src->next(frame, error);
       if (r == capture::FrameSource::Next::kEnd) break;
       if (r == capture::FrameSource::Next::kBadLine) {
@@ -220,13 +224,17 @@ int run_replay(const Config& config, const ReplayOptions& options, std::ostream&
         if (bad_lines++ < kMaxLoggedErrors) LOG_WARN("replay: %s", error.c_str());
         continue;
       }
-      if (options.speed > 0) {
-        // Pace by recorded time: frame t is due at start + (t - t0) / speed.
+      if (speed > 0) {
+        // Pace by recorded time: frame t is due at start + (t - t0) / speed. Sleep in short
+        // steps so a stop request is seen.
         if (first_ts < 0) first_ts = frame.recv_wall_ns;
         const auto due = wall_start + std::chrono::nanoseconds(static_cast<std::int64_t>(
                                           static_cast<double>(frame.recv_wall_ns - first_ts) /
-                                          options.speed));
-        if (due > std::chrono::steady_clock::now()) std::this_thread::sleep_until(due);
+                                          speed));
+        while (!stopped() && due > std::chrono::steady_clock::now()) {
+          std::this_thread::sleep_until(
+              std::min(due, std::chrono::steady_clock::now() + std::chrono::milliseconds(100)));
+        }
       }
       replayer.feed(frame);
     }
@@ -235,19 +243,30 @@ int run_replay(const Config& config, const ReplayOptions& options, std::ostream&
     for (std::uint64_t i = 0; i < damaged; ++i) replayer.count_error();
   }
   replayer.finish();
+  const auto& c = replayer.counts();
+  const double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() -
+                                                    wall_start).count();
+  LOG_INFO("replay: %llu frames, %llu events, %llu errors in %.3f s (%.0f frames/s; %.3f s in "
+           "Hawkes fits)",
+           static_cast<unsigned long long>(c.frames), static_cast<unsigned long long>(c.events),
+           static_cast<unsigned long long>(c.errors), secs,
+           secs > 0 ? static_cast<double>(c.frames) / secs : 0.0, replayer.fit_seconds());
+}
+
+int run_replay(const Config& config, const ReplayOptions& options, std::ostream& out) {
+  std::vector<std::unique_ptr<capture::FrameSource>> sources;
+  if (!open_sources(options.files, options.format, sources)) return 2;
+  Replayer replayer(config);
+  replay_sources(replayer, sources, options.speed);
   out << replayer.result_json() << '\n';
   out.flush();
-  const auto& c = replayer.counts();
-  LOG_INFO("replay: %llu frames, %llu events, %llu errors",
-           static_cast<unsigned long long>(c.frames), static_cast<unsigned long long>(c.events),
-           static_cast<unsigned long long>(c.errors));
   return out ? 0 : 1;
 }
 
 int run_export(const std::vector<std::string>& files, capture::FileFormat format,
                std::ostream& out) {
   std::vector<std::unique_ptr<capture::FrameSource>> sources;
-  if (!open_all(files, format, sources)) return 2;
+  if (!open_sources(files, format, sources)) return 2;
   capture::RecordedFrame frame;
   capture::JsonlFrame jf;
   std::string error, buf;

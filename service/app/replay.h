@@ -9,6 +9,7 @@
 // time, in line (the cadence of EngineRunner, without its fit thread), so nothing depends on
 // how fast the machine is.
 
+#include <atomic>
 #include <cstdint>
 #include <memory>
 #include <ostream>
@@ -56,6 +57,8 @@ class Replayer {
   [[nodiscard]] const ReplayCounts& counts() const noexcept { return counts_; }
   [[nodiscard]] const core::PublishedState& state() const noexcept { return *state_; }
   [[nodiscard]] std::int64_t last_ts_ns() const noexcept { return last_ts_; }
+  /// Time spent in Hawkes refits (for the summary line: they dominate sparse captures).
+  [[nodiscard]] double fit_seconds() const noexcept { return static_cast<double>(fit_ns_) / 1e9; }
 
  private:
   venues::Codec* codec_for(core::Venue v);
@@ -75,6 +78,7 @@ class Replayer {
   std::int64_t last_refit_ = 0;
   bool started_ = false;
   std::uint64_t errors_logged_ = 0;
+  std::int64_t fit_ns_ = 0;
 };
 
 struct ReplayOptions {
@@ -83,10 +87,25 @@ struct ReplayOptions {
   double speed = 0;  // recorded seconds per wall second; 0 = as fast as possible
 };
 
+/// Opens every file up front, so a bad path or format fails before any work. False after
+/// printing one line on stderr.
+[[nodiscard]] bool open_sources(const std::vector<std::string>& files, capture::FileFormat format,
+                                std::vector<std::unique_ptr<capture::FrameSource>>& out);
+
+/// Feeds every frame of `sources` to `replayer` (paced when speed > 0), then finish(). Stops
+/// early when `stop` is set (replay --serve on SIGTERM).
+void replay_sources(Replayer& replayer, std::vector<std::unique_ptr<capture::FrameSource>>& sources,
+                    double speed, const std::atomic<bool>* stop = nullptr);
+
 /// Replays `options.files` in order and prints the result document on `out`. Warnings
 /// (damaged tails, rejected frames) go to the log. Returns 0, or 2 when a file cannot be
 /// opened or its format is not recognised (checked before anything is replayed).
 int run_replay(const Config& config, const ReplayOptions& options, std::ostream& out);
+
+/// `replay --serve`: the REST routes and /metrics (http.listen, or --listen) over the replay's
+/// published state while it runs at `options.speed`; after the last frame the result document
+/// is printed and the final state is served until SIGINT/SIGTERM.
+int run_replay_serve(const Config& config, const ReplayOptions& options);
 
 /// Writes the frames of `files` as JSONL frames (DESIGN §6) on `out`. Returns like run_replay.
 int run_export(const std::vector<std::string>& files, capture::FileFormat format,

@@ -14,10 +14,13 @@
 #include <cstdio>
 
 #include "service/app/instruments_loader.h"
+#include "service/app/replay.h"
+#include "service/app/service_http.h"
 #include "service/app/service.h"
 #include "service/app/sim_runner.h"
 #include "service/capture/recorder.h"
 #include "service/feed/feed_thread.h"
+#include "service/feed/latency_histogram.h"
 #include "service/feed/log.h"
 #include "service/venues/codec.h"
 
@@ -134,6 +137,41 @@ int run_record(const Config& config) {
   drain.join();
   recorder.stop();
   return recorder.write_errors() == 0 ? 0 : 1;
+}
+
+int run_replay_serve(const Config& config, const ReplayOptions& options) {
+  std::vector<std::unique_ptr<capture::FrameSource>> sources;
+  if (!open_sources(options.files, options.format, sources)) return 2;
+  const sigset_t set = block_signals();
+  Replayer replayer(config);
+  feed::FeedStats feed_stats;  // no live feeds: /v1/feeds is empty
+  feed::LatencyHistogram pipeline, exchange_lag;
+  std::atomic<bool> running{true};
+  HttpFrontend http(config, replayer.state(), feed_stats, pipeline, exchange_lag,
+                    [] { return std::size_t{0}; },
+                    [](std::string&) { return true; });  // a replay is running: ready
+  http.start();
+  std::string host = config.http.listen.substr(0, config.http.listen.rfind(':'));
+  if (host.empty() || host == "0.0.0.0") host = "127.0.0.1";
+  std::printf("levdyn listening on http://%s:%u\n", host.c_str(),
+              static_cast<unsigned>(http.port()));
+  std::fflush(stdout);
+  std::atomic<bool> stop{false};
+  std::thread worker([&] {
+    replay_sources(replayer, sources, options.speed, &stop);
+    if (stop.load()) return;
+    const std::string result = replayer.result_json() + "\n";
+    std::fwrite(result.data(), 1, result.size(), stdout);
+    std::fflush(stdout);
+    LOG_INFO("replay finished: serving its final state until SIGINT/SIGTERM");
+  });
+  wait_for_stop(set);
+  stop.store(true);
+  worker.join();
+  http.stop_accepting();
+  http.stop();
+  (void)running;
+  return 0;
 }
 
 int run_sim(const SimOptions& options) {

@@ -88,6 +88,21 @@ TEST_F(RecordReplayTest, DemoRecordingReplaysIdentically) {
   const CmdResult c = run(bin_ + " replay --format jsonl '" + jsonl + "'", err);
   ASSERT_EQ(c.code, 0) << read_file(err);
   EXPECT_EQ(c.out, a.out);
+
+  // --serve: the REST routes over the replayed state, the same document on stdout at the end.
+  std::vector<std::string> argv = {bin_, "replay", "--serve", "--listen", "127.0.0.1:0"};
+  for (const auto& f : fs::directory_iterator(cap)) argv.push_back(f.path().string());
+  std::sort(argv.begin() + 5, argv.end());
+  ChildProcess serve(argv, dir_.file("serve.log"));
+  const std::string listening = serve.read_line(10s);
+  ASSERT_EQ(listening.rfind("levdyn listening on http://127.0.0.1:", 0), 0u) << listening;
+  const auto port = static_cast<std::uint16_t>(std::atoi(listening.c_str() + listening.rfind(':') + 1));
+  EXPECT_EQ(serve.read_line(20s) + "\n", a.out);  // printed once the replay is done
+  const auto assets = http_get(port, "/v1/assets");
+  EXPECT_EQ(assets.status, 200);
+  EXPECT_NE(assets.body.find("{\"asset\":"), std::string::npos) << assets.body.substr(0, 200);
+  EXPECT_EQ(http_get(port, "/readyz").status, 200);
+  EXPECT_EQ(serve.signal_and_wait(SIGTERM, 5s), 0) << read_file(dir_.file("serve.log"));
 }
 
 // Verifies bad invocations give one line on stderr and exit 2, before printing anything.
