@@ -150,8 +150,14 @@ void Service::start() {
   for (auto& f : s.feeds) f->set_parker(&s.runner->parker());
 
   // HTTP first: a listen address that cannot be bound is a start-up error.
+  std::function<http::CaptureCounts()> capture_counts;
+  if (s.recorder) {
+    capture_counts = [rec = s.recorder.get()] {
+      return http::CaptureCounts{rec->frames_written(), rec->dropped(), rec->write_errors()};
+    };
+  }
   s.http = std::make_unique<HttpFrontend>(c, *s.state, s.feed_stats, s.pipeline_latency,
-                                          s.exchange_lag, *s.runner);
+                                          s.exchange_lag, *s.runner, std::move(capture_counts));
   s.http->start();
   if (s.recorder) s.recorder->start();
   s.runner->start();

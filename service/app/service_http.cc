@@ -7,7 +7,8 @@ namespace levdyn::app {
 
 HttpFrontend::HttpFrontend(const Config& config, const core::PublishedState& state,
                            const feed::FeedStats& feeds, const feed::LatencyHistogram& pipeline,
-                           const feed::LatencyHistogram& exchange_lag, const EngineRunner& runner)
+                           const feed::LatencyHistogram& exchange_lag, const EngineRunner& runner,
+                           std::function<http::CaptureCounts()> capture)
     : HttpFrontend(config, state, feeds, pipeline, exchange_lag,
                    [&runner] { return runner.depth(); },
                    [&feeds](std::string& why_not) {
@@ -18,13 +19,15 @@ HttpFrontend::HttpFrontend(const Config& config, const core::PublishedState& sta
                      }
                      why_not = "no feed is connected yet";
                      return false;
-                   }) {}
+                   },
+                   std::move(capture)) {}
 
 HttpFrontend::HttpFrontend(const Config& config, const core::PublishedState& state,
                            const feed::FeedStats& feeds, const feed::LatencyHistogram& pipeline,
                            const feed::LatencyHistogram& exchange_lag,
                            std::function<std::size_t()> queue_depth,
-                           std::function<bool(std::string& why_not)> ready) {
+                           std::function<bool(std::string& why_not)> ready,
+                           std::function<http::CaptureCounts()> capture) {
   http::ServerConfig sc;
   sc.listen = config.http.listen;
   sc.max_connections = config.http.max_connections;
@@ -46,6 +49,7 @@ HttpFrontend::HttpFrontend(const Config& config, const core::PublishedState& sta
   src.pipeline_latency = &pipeline;
   src.exchange_lag = &exchange_lag;
   src.queue_depth = std::move(queue_depth);
+  src.capture = std::move(capture);
   src.http = &server_->counters();
   src.version = version();
   exposition_ = std::make_unique<http::Exposition>(std::move(src));

@@ -65,7 +65,14 @@ TEST_F(RecordReplayTest, DemoRecordingReplaysIdentically) {
                       dir_.file("demo.log"));
     const std::string line = demo.read_line(20s);
     ASSERT_EQ(line.rfind("levdyn listening on http://", 0), 0u) << read_file(dir_.file("demo.log"));
+    const auto port = static_cast<std::uint16_t>(std::atoi(line.c_str() + line.rfind(':') + 1));
     std::this_thread::sleep_for(15s);  // the recording itself: a real process, real time
+    // The recorder's counters are on /metrics: frames written, none dropped.
+    const auto metrics = http_get(port, "/metrics");
+    EXPECT_EQ(metrics.status, 200);
+    EXPECT_NE(metrics.body.find("\nlevdyn_capture_frames_total "), std::string::npos);
+    EXPECT_EQ(metrics.body.find("\nlevdyn_capture_frames_total 0\n"), std::string::npos);
+    EXPECT_NE(metrics.body.find("\nlevdyn_capture_dropped_frames_total 0\n"), std::string::npos);
     ASSERT_EQ(demo.signal_and_wait(SIGTERM, 10s), 0) << read_file(dir_.file("demo.log"));
   }
   const std::string files = files_of(cap);
