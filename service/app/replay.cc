@@ -111,8 +111,8 @@ void Replayer::feed(const capture::RecordedFrame& f) {
     return;
   }
   venues::FrameMeta meta;
-  meta.channel = f.channel == capture::FrameChannel::kRest ? venues::Channel::kRest
-                                                           : venues::Channel::kWs;
+  meta.channel =
+      f.channel == capture::FrameChannel::kRest ? venues::Channel::kRest : venues::Channel::kWs;
   meta.endpoint = f.connection;
   // Only the wall time is part of both interchange formats; the steady reading is not used.
   meta.recv_wall_ns = now;
@@ -147,9 +147,9 @@ void Replayer::timed_tasks(std::int64_t now_ns) {
     last_refit_ = now_ns;
     const auto t0 = std::chrono::steady_clock::now();
     engine_->refit(now_ns);  // in line: the same fits as the fit thread, at recorded times
-    fit_ns_ += std::chrono::duration_cast<std::chrono::nanoseconds>(
-                   std::chrono::steady_clock::now() - t0)
-                   .count();
+    fit_ns_ +=
+        std::chrono::duration_cast<std::chrono::nanoseconds>(std::chrono::steady_clock::now() - t0)
+            .count();
   }
 }
 
@@ -228,9 +228,9 @@ void replay_sources(Replayer& replayer, std::vector<std::unique_ptr<capture::Fra
         // Pace by recorded time: frame t is due at start + (t - t0) / speed. Sleep in short
         // steps so a stop request is seen.
         if (first_ts < 0) first_ts = frame.recv_wall_ns;
-        const auto due = wall_start + std::chrono::nanoseconds(static_cast<std::int64_t>(
-                                          static_cast<double>(frame.recv_wall_ns - first_ts) /
-                                          speed));
+        const auto due =
+            wall_start + std::chrono::nanoseconds(static_cast<std::int64_t>(
+                             static_cast<double>(frame.recv_wall_ns - first_ts) / speed));
         while (!stopped() && due > std::chrono::steady_clock::now()) {
           std::this_thread::sleep_until(
               std::min(due, std::chrono::steady_clock::now() + std::chrono::milliseconds(100)));
@@ -244,13 +244,14 @@ void replay_sources(Replayer& replayer, std::vector<std::unique_ptr<capture::Fra
   }
   replayer.finish();
   const auto& c = replayer.counts();
-  const double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() -
-                                                    wall_start).count();
-  LOG_INFO("replay: %llu frames, %llu events, %llu errors in %.3f s (%.0f frames/s; %.3f s in "
-           "Hawkes fits)",
-           static_cast<unsigned long long>(c.frames), static_cast<unsigned long long>(c.events),
-           static_cast<unsigned long long>(c.errors), secs,
-           secs > 0 ? static_cast<double>(c.frames) / secs : 0.0, replayer.fit_seconds());
+  const double secs =
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - wall_start).count();
+  LOG_INFO(
+      "replay: %llu frames, %llu events, %llu errors in %.3f s (%.0f frames/s; %.3f s in "
+      "Hawkes fits)",
+      static_cast<unsigned long long>(c.frames), static_cast<unsigned long long>(c.events),
+      static_cast<unsigned long long>(c.errors), secs,
+      secs > 0 ? static_cast<double>(c.frames) / secs : 0.0, replayer.fit_seconds());
 }
 
 int run_replay(const Config& config, const ReplayOptions& options, std::ostream& out) {

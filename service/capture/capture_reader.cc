@@ -13,7 +13,8 @@ namespace {
 
 std::uint32_t get_u32(const char* p) {
   std::uint32_t v = 0;
-  for (int i = 0; i < 4; ++i) v |= static_cast<std::uint32_t>(static_cast<unsigned char>(p[i])) << (8 * i);
+  for (int i = 0; i < 4; ++i)
+    v |= static_cast<std::uint32_t>(static_cast<unsigned char>(p[i])) << (8 * i);
   return v;
 }
 
@@ -172,9 +173,15 @@ bool CaptureReader::next(RecordedFrame& out) {
   }
   out.connection = static_cast<std::uint16_t>(f.connection());
   switch (f.channel()) {
-    case v1::CHANNEL_REST: out.channel = FrameChannel::kRest; break;
-    case v1::CHANNEL_STATUS: out.channel = FrameChannel::kStatus; break;
-    default: out.channel = FrameChannel::kWs; break;
+    case v1::CHANNEL_REST:
+      out.channel = FrameChannel::kRest;
+      break;
+    case v1::CHANNEL_STATUS:
+      out.channel = FrameChannel::kStatus;
+      break;
+    default:
+      out.channel = FrameChannel::kWs;
+      break;
   }
   out.recv_wall_ns = f.recv_wall_ns();
   out.recv_steady_ns = f.recv_steady_ns();

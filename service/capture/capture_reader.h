@@ -54,7 +54,7 @@ class CaptureReader {
   std::uint64_t block_offset_ = 0;  // file offset of the current block
   std::string compressed_;
   std::string raw_;
-  std::size_t pos_ = 0;             // next record in raw_
+  std::size_t pos_ = 0;  // next record in raw_
   bool done_ = true;
   CaptureHeaderInfo header_;
   std::uint32_t format_version_ = 0;

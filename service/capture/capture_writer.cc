@@ -23,9 +23,12 @@ void put_varint(std::string& out, std::uint64_t v) {
 
 v1::Channel to_pb(FrameChannel c) {
   switch (c) {
-    case FrameChannel::kWs: return v1::CHANNEL_WS;
-    case FrameChannel::kRest: return v1::CHANNEL_REST;
-    case FrameChannel::kStatus: return v1::CHANNEL_STATUS;
+    case FrameChannel::kWs:
+      return v1::CHANNEL_WS;
+    case FrameChannel::kRest:
+      return v1::CHANNEL_REST;
+    case FrameChannel::kStatus:
+      return v1::CHANNEL_STATUS;
   }
   return v1::CHANNEL_WS;
 }
@@ -105,9 +108,9 @@ bool CaptureWriter::flush() {
   if (cctx == nullptr) return false;
   ZSTD_CCtx_setParameter(cctx, ZSTD_c_compressionLevel, level_);
   ZSTD_CCtx_setParameter(cctx, ZSTD_c_checksumFlag, 1);  // corrupt blocks are detected on read
-  const std::size_t n = ZSTD_compress2(cctx, compressed_.data() + kBlockHeaderBytes,
-                                       compressed_.size() - kBlockHeaderBytes, raw_.data(),
-                                       raw_.size());
+  const std::size_t n =
+      ZSTD_compress2(cctx, compressed_.data() + kBlockHeaderBytes,
+                     compressed_.size() - kBlockHeaderBytes, raw_.data(), raw_.size());
   ZSTD_freeCCtx(cctx);
   if (ZSTD_isError(n)) return false;
   std::string head;

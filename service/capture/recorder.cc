@@ -76,8 +76,8 @@ bool Recorder::open_file(std::int64_t wall_ns) {
   std::string name = file_name(wall_ns);
   fs::path path = fs::path(options_.dir) / name;
   for (int i = 1; fs::exists(path); ++i) {  // two files within one second
-    path = fs::path(options_.dir) / (name.substr(0, name.size() - 6) + "-" + std::to_string(i) +
-                                      ".ldcap");
+    path = fs::path(options_.dir) /
+           (name.substr(0, name.size() - 6) + "-" + std::to_string(i) + ".ldcap");
   }
   CaptureHeaderInfo header = options_.header;
   header.created_wall_ns = wall_ns;
@@ -96,8 +96,7 @@ bool Recorder::open_file(std::int64_t wall_ns) {
 void Recorder::write(const RecordedFrame& f) {
   const std::int64_t rotate_ns =
       std::chrono::duration_cast<std::chrono::nanoseconds>(options_.rotate).count();
-  if (!writer_.is_open() ||
-      (rotate_ns > 0 && f.recv_wall_ns - file_start_wall_ns_ >= rotate_ns)) {
+  if (!writer_.is_open() || (rotate_ns > 0 && f.recv_wall_ns - file_start_wall_ns_ >= rotate_ns)) {
     if (!open_file(f.recv_wall_ns)) return;
   }
   if (!writer_.append(f)) {

@@ -34,7 +34,7 @@ struct RecorderOptions {
   std::chrono::milliseconds flush_interval{1'000};
   std::size_t ring_capacity = 65536;  // frames per tap
   std::size_t block_bytes = 256 * 1024;
-  CaptureHeaderInfo header;           // created_wall_ns is set per file
+  CaptureHeaderInfo header;  // created_wall_ns is set per file
 };
 
 class Recorder {

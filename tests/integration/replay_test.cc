@@ -5,9 +5,9 @@
 #include <signal.h>
 #include <sys/wait.h>
 
+#include <algorithm>
 #include <chrono>
 #include <cstdio>
-#include <algorithm>
 #include <filesystem>
 #include <fstream>
 #include <sstream>
@@ -104,7 +104,8 @@ TEST_F(RecordReplayTest, DemoRecordingReplaysIdentically) {
   ChildProcess serve(argv, dir_.file("serve.log"));
   const std::string listening = serve.read_line(10s);
   ASSERT_EQ(listening.rfind("levdyn listening on http://127.0.0.1:", 0), 0u) << listening;
-  const auto port = static_cast<std::uint16_t>(std::atoi(listening.c_str() + listening.rfind(':') + 1));
+  const auto port =
+      static_cast<std::uint16_t>(std::atoi(listening.c_str() + listening.rfind(':') + 1));
   EXPECT_EQ(serve.read_line(20s) + "\n", a.out);  // printed once the replay is done
   const auto assets = http_get(port, "/v1/assets");
   EXPECT_EQ(assets.status, 200);
@@ -134,7 +135,8 @@ TEST_F(RecordReplayTest, RecordRotatesAndReplays) {
   {
     ChildProcess rec({bin_, "record", "--out", out, "--config", dir_.file("rec.yaml")},
                      dir_.file("rec.log"));
-    ASSERT_EQ(rec.read_line(20s), "levdyn recording into " + out) << read_file(dir_.file("rec.log"));
+    ASSERT_EQ(rec.read_line(20s), "levdyn recording into " + out)
+        << read_file(dir_.file("rec.log"));
     std::this_thread::sleep_for(5s);
     ASSERT_EQ(rec.signal_and_wait(SIGTERM, 10s), 0) << read_file(dir_.file("rec.log"));
   }
@@ -156,10 +158,12 @@ TEST_F(RecordReplayTest, RecordRotatesAndReplays) {
 TEST_F(RecordReplayTest, BadInvocationsExit2) {
   const std::string err = dir_.file("err");
   std::ofstream(dir_.file("junk.bin")) << "\x01\x02 not a capture";
-  const std::vector<std::string> cases = {
-       std::string(" replay"), " replay '" + dir_.file("missing.ldcap") + "'",
-        " replay --speed fast x.jsonl", " replay --format xml x.jsonl",
-        " replay '" + dir_.file("junk.bin") + "'", std::string(" export")};
+  const std::vector<std::string> cases = {std::string(" replay"),
+                                          " replay '" + dir_.file("missing.ldcap") + "'",
+                                          " replay --speed fast x.jsonl",
+                                          " replay --format xml x.jsonl",
+                                          " replay '" + dir_.file("junk.bin") + "'",
+                                          std::string(" export")};
   for (const std::string& args : cases) {
     SCOPED_TRACE(args);
     const CmdResult r = run(bin_ + args, err);

@@ -57,20 +57,18 @@ std::vector<RecordedFrame> binance_session(int n, std::uint64_t seed) {
     FrameChannel ch = FrameChannel::kWs;
     if (kind < 3) {
       frame = R"({"stream":"btcusdt@markPrice@1s","data":{"e":"markPriceUpdate","E":)" +
-              std::to_string(ms) + R"(,"s":"BTCUSDT","p":")" + p + R"(","i":")" + p +
-              R"(","P":")" + p + R"(","r":"0.00010000","T":)" + std::to_string(ms + 3600000) +
-              "}}";
+              std::to_string(ms) + R"(,"s":"BTCUSDT","p":")" + p + R"(","i":")" + p + R"(","P":")" +
+              p + R"(","r":"0.00010000","T":)" + std::to_string(ms + 3600000) + "}}";
     } else if (kind < 7) {
-      frame = R"({"stream":"btcusdt@aggTrade","data":{"e":"aggTrade","E":)" +
-              std::to_string(ms) + R"(,"a":)" + std::to_string(i) + R"(,"s":"BTCUSDT","p":")" +
-              p + R"(","q":"0.)" + std::to_string(1 + rng() % 900) + R"(","f":1,"l":1,"T":)" +
-              std::to_string(ms) + R"(,"m":)" + (rng() % 2 ? "true" : "false") + "}}";
+      frame = R"({"stream":"btcusdt@aggTrade","data":{"e":"aggTrade","E":)" + std::to_string(ms) +
+              R"(,"a":)" + std::to_string(i) + R"(,"s":"BTCUSDT","p":")" + p + R"(","q":"0.)" +
+              std::to_string(1 + rng() % 900) + R"(","f":1,"l":1,"T":)" + std::to_string(ms) +
+              R"(,"m":)" + (rng() % 2 ? "true" : "false") + "}}";
     } else if (kind < 9) {
-      frame = R"({"stream":"!forceOrder@arr","data":{"e":"forceOrder","E":)" +
-              std::to_string(ms) + R"(,"o":{"s":"BTCUSDT","S":")" +
-              (rng() % 3 ? "SELL" : "BUY") + R"(","o":"LIMIT","f":"IOC","q":"0.5","p":")" + p +
-              R"(","ap":")" + p + R"(","X":"FILLED","l":"0.5","z":"0.5","T":)" +
-              std::to_string(ms) + "}}}";
+      frame = R"({"stream":"!forceOrder@arr","data":{"e":"forceOrder","E":)" + std::to_string(ms) +
+              R"(,"o":{"s":"BTCUSDT","S":")" + (rng() % 3 ? "SELL" : "BUY") +
+              R"(","o":"LIMIT","f":"IOC","q":"0.5","p":")" + p + R"(","ap":")" + p +
+              R"(","X":"FILLED","l":"0.5","z":"0.5","T":)" + std::to_string(ms) + "}}}";
     } else {
       ch = FrameChannel::kRest;
       frame = R"({"openInterest":")" + std::to_string(10000 + rng() % 500) +
@@ -203,7 +201,8 @@ TEST_F(CaptureFileTest, TruncatedTailKeepsFramesBefore) {
 // at that block, keeping the frames before it.
 TEST_F(CaptureFileTest, CorruptBlockKeepsFramesBefore) {
   std::vector<RecordedFrame> frames;
-  for (int i = 0; i < 50; ++i) frames.push_back(make_frame(kT0 + i, "payload " + std::to_string(i)));
+  for (int i = 0; i < 50; ++i)
+    frames.push_back(make_frame(kT0 + i, "payload " + std::to_string(i)));
   write_capture(path_, frames, 10);
   const std::string bytes = test::read_file(path_);
   const auto blocks = block_offsets(bytes);
@@ -244,8 +243,8 @@ TEST_F(CaptureFileTest, NotACaptureIsRefused) {
 class RecorderTest : public testing::Test {
  protected:
   static feed::RawFrame raw(std::int64_t wall, std::string_view payload) {
-    return feed::RawFrame{core::Venue::kBybit, 0, venues::Channel::kWs, false, true,
-                          wall, wall, payload};
+    return feed::RawFrame{
+        core::Venue::kBybit, 0, venues::Channel::kWs, false, true, wall, wall, payload};
   }
   TempDir dir_;
 };
@@ -259,13 +258,13 @@ TEST_F(RecorderTest, RotatesByTime) {
   Recorder rec(o);
   auto tap = rec.tap();
   rec.start();
-  const std::int64_t times[] = {0, 500'000'000, 1'000'000'000, 1'500'000'000, 2'000'000'000,
-                                3'500'000'000};
+  const std::int64_t times[] = {
+      0, 500'000'000, 1'000'000'000, 1'500'000'000, 2'000'000'000, 3'500'000'000};
   tap(feed::RawFrame{core::Venue::kBybit, 0, venues::Channel::kWs, true, true, kT0, kT0,
                      "connected"});
   for (const auto t : times) tap(raw(kT0 + t + 1, "f" + std::to_string(t)));
-  tap(feed::RawFrame{core::Venue::kBybit, 0, venues::Channel::kWs, true, false,
-                     kT0 + 3'600'000'000, kT0, "silence"});
+  tap(feed::RawFrame{core::Venue::kBybit, 0, venues::Channel::kWs, true, false, kT0 + 3'600'000'000,
+                     kT0, "silence"});
   rec.stop();
   EXPECT_EQ(rec.frames_written(), 8u);
   EXPECT_EQ(rec.dropped(), 0u);
@@ -357,7 +356,8 @@ TEST_F(ReplayTest, JsonlReplayIsDeterministic) {
 // Verifies a capture and its JSONL export replay to identical output.
 TEST_F(ReplayTest, CaptureAndExportReplayAlike) {
   auto frames = binance_session(5000, 11);
-  frames.push_back(make_frame(frames.back().recv_wall_ns + 1, "down silence", FrameChannel::kStatus));
+  frames.push_back(
+      make_frame(frames.back().recv_wall_ns + 1, "down silence", FrameChannel::kStatus));
   const std::string cap = dir_.file("s.ldcap");
   write_capture(cap, frames, 700);
   std::ostringstream exported;
@@ -378,11 +378,13 @@ TEST_F(ReplayTest, CaptureAndExportReplayAlike) {
 TEST_F(ReplayTest, MalformedFramesAreCounted) {
   auto frames = binance_session(300, 3);
   const auto path = write_jsonl(dir_.file("s.jsonl"), frames);
-  std::ofstream(path, std::ios::app) << "not json at all\n"
-                                     << R"({"ts_ns":1,"venue":"nowhere","frame":"{}"})" << "\n"
-                                     << R"({"ts_ns":)" << kT0 + 100'000'000'000
-                                     << R"(,"venue":"binance","frame":"{\"stream\":\"btcusdt@aggTrade\",\"data\":{\"e\":\"aggTrade\",\"p\":\"x\"}}"})"
-                                     << "\n";
+  std::ofstream(path, std::ios::app)
+      << "not json at all\n"
+      << R"({"ts_ns":1,"venue":"nowhere","frame":"{}"})"
+      << "\n"
+      << R"({"ts_ns":)" << kT0 + 100'000'000'000
+      << R"(,"venue":"binance","frame":"{\"stream\":\"btcusdt@aggTrade\",\"data\":{\"e\":\"aggTrade\",\"p\":\"x\"}}"})"
+      << "\n";
   int code = -1;
   const std::string out = replay({path}, FileFormat::kJsonl, &code);
   EXPECT_EQ(code, 0);
