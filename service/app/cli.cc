@@ -42,7 +42,7 @@ constexpr const char* kUsage =
     "                      captures or JSONL frames through the codecs and the engine; prints\n"
     "                      the result JSON (instruments, assets, cascades) at the last frame's time;\n"
     "                      with --serve, the REST routes and /metrics while replaying\n"
-    "  export FILE... --format jsonl\n"
+    "  export FILE... --format jsonl [--input-format capture|jsonl]\n"
     "                      capture files -> JSONL frames on stdout\n"
     "  normalize [--venue V] [FILE]\n"
     "                      raw frames (JSONL frames or bare messages) -> normalized events\n"
