@@ -44,6 +44,8 @@ constexpr const char* kUsage =
     "                      with --serve, the REST routes and /metrics while replaying\n"
     "  export FILE... --format jsonl [--input-format capture|jsonl]\n"
     "                      capture files -> JSONL frames on stdout\n"
+    "  export FILE... --format capture --out FILE\n"
+    "                      JSONL frames (e.g. from other tools) -> one capture file\n"
     "  normalize [--venue V] [FILE]\n"
     "                      raw frames (JSONL frames or bare messages) -> normalized events\n"
     "  healthcheck [--url URL]\n"
@@ -191,9 +193,17 @@ int cmd_replay(const Flags& f) {
 
 int cmd_export(const Flags& f) {
   if (f.positional.empty()) return usage_error("export: give at least one FILE");
-  // --format names the output (jsonl, the only one); --input-format the input when needed.
-  if (auto it = f.values.find("format"); it != f.values.end() && it->second != "jsonl") {
-    return usage_error("--format: export writes jsonl, got '" + it->second + "'");
+  // --format names the output (jsonl on stdout, or capture into --out FILE); --input-format
+  // the input when detection is not wanted.
+  const std::string out_format = f.values.count("format") ? f.values.at("format") : "jsonl";
+  if (out_format != "jsonl" && out_format != "capture") {
+    return usage_error("--format: export writes jsonl or capture, got '" + out_format + "'");
+  }
+  if (out_format == "capture" && !f.values.count("out")) {
+    return usage_error("--out: export --format capture needs an output FILE");
+  }
+  if (out_format == "jsonl" && f.values.count("out")) {
+    return usage_error("--out: only with --format capture (jsonl goes to stdout)");
   }
   capture::FileFormat in = capture::FileFormat::kAuto;
   if (auto it = f.values.find("input-format"); it != f.values.end()) {
@@ -201,6 +211,7 @@ int cmd_export(const Flags& f) {
       return usage_error("--input-format: expected capture or jsonl, got '" + it->second + "'");
     }
   }
+  if (out_format == "capture") return run_export_capture(f.positional, in, f.values.at("out"));
   std::ios::sync_with_stdio(false);
   return run_export(f.positional, in, std::cout);
 }
@@ -225,7 +236,7 @@ int run_cli(int argc, char** argv) {
       {"normalize", {{"venue"}, 1}},
       {"record", {{"config", "out"}, 0}},
       {"replay", {{"config", "format", "speed", "serve", "listen"}, kManyFiles}},
-      {"export", {{"format", "input-format"}, kManyFiles}},
+      {"export", {{"format", "input-format", "out"}, kManyFiles}},
       {"healthcheck", {{"url"}, 0}},
       {"version", {{}, 0}},
   };

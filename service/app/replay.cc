@@ -6,6 +6,8 @@
 #include <thread>
 
 #include "service/app/service.h"
+#include "service/app/version.h"
+#include "service/capture/capture_writer.h"
 #include "service/feed/log.h"
 #include "service/http/api_json.h"
 #include "service/http/router.h"
@@ -299,6 +301,54 @@ int run_export(const std::vector<std::string>& files, capture::FileFormat format
   LOG_INFO("export: %llu frames, %llu errors", static_cast<unsigned long long>(frames),
            static_cast<unsigned long long>(errors));
   return out ? 0 : 1;
+}
+
+int run_export_capture(const std::vector<std::string>& files, capture::FileFormat format,
+                       const std::string& out_path) {
+  std::vector<std::unique_ptr<capture::FrameSource>> sources;
+  if (!open_sources(files, format, sources)) return 2;
+  capture::CaptureWriter writer;
+  capture::CaptureHeaderInfo header;
+  header.levdyn_version = version();  // venues and config digest unknown: left empty
+  std::string error;
+  capture::RecordedFrame frame;
+  std::uint64_t frames = 0, errors = 0;
+  bool opened = false;
+  for (auto& src : sources) {
+    for (;;) {
+      const auto r = src->next(frame, error);
+      if (r == capture::FrameSource::Next::kEnd) break;
+      if (r == capture::FrameSource::Next::kBadLine) {
+        if (errors++ < kMaxLoggedErrors) LOG_WARN("export: %s", error.c_str());
+        continue;
+      }
+      if (!opened) {
+        header.created_wall_ns = frame.recv_wall_ns;
+        if (!writer.open(out_path, header, error)) {
+          std::fprintf(stderr, "levdyn: %s\n", error.c_str());
+          return 1;
+        }
+        opened = true;
+      }
+      if (!writer.append(frame)) {
+        std::fprintf(stderr, "levdyn: write error on '%s'\n", out_path.c_str());
+        return 1;
+      }
+      ++frames;
+    }
+    report_damage(*src, errors);
+  }
+  if (!opened && !writer.open(out_path, header, error)) {  // no frames: an empty capture
+    std::fprintf(stderr, "levdyn: %s\n", error.c_str());
+    return 1;
+  }
+  if (!writer.close()) {
+    std::fprintf(stderr, "levdyn: write error on '%s'\n", out_path.c_str());
+    return 1;
+  }
+  LOG_INFO("export: %llu frames, %llu errors into %s", static_cast<unsigned long long>(frames),
+           static_cast<unsigned long long>(errors), out_path.c_str());
+  return 0;
 }
 
 }  // namespace levdyn::app

@@ -111,4 +111,10 @@ int run_replay_serve(const Config& config, const ReplayOptions& options);
 int run_export(const std::vector<std::string>& files, capture::FileFormat format,
                std::ostream& out);
 
+/// Writes the frames of `files` (JSONL frames from other tools, or captures) into one capture
+/// file `out_path` (`export --format capture --out FILE`). Returns like run_replay; 1 when the
+/// output cannot be written.
+int run_export_capture(const std::vector<std::string>& files, capture::FileFormat format,
+                       const std::string& out_path);
+
 }  // namespace levdyn::app

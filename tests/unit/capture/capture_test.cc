@@ -367,6 +367,10 @@ TEST_F(ReplayTest, CaptureAndExportReplayAlike) {
   const std::string from_capture = replay({cap}, FileFormat::kAuto);
   EXPECT_EQ(from_capture, replay({jsonl}, FileFormat::kJsonl));
   EXPECT_NE(from_capture.find("\"partial\":true"), std::string::npos);  // the gap is replayed
+  // JSONL back into a capture (import of frames from other tools) replays alike too.
+  const std::string back = dir_.file("back.ldcap");
+  ASSERT_EQ(app::run_export_capture({jsonl}, FileFormat::kJsonl, back), 0);
+  EXPECT_EQ(replay({back}, FileFormat::kAuto), from_capture);
   // Export of the export is the same text: nothing is lost in JSONL.
   std::ostringstream again;
   ASSERT_EQ(app::run_export({jsonl}, FileFormat::kAuto, again), 0);
