@@ -163,7 +163,9 @@ TEST_F(RecordReplayTest, BadInvocationsExit2) {
                                           " replay --speed fast x.jsonl",
                                           " replay --format xml x.jsonl",
                                           " replay '" + dir_.file("junk.bin") + "'",
-                                          std::string(" export")};
+                                          std::string(" export"),
+      std::string(" export --format capture x.jsonl"),
+      std::string(" replay --listen 127.0.0.1:0 x.jsonl")};
   for (const std::string& args : cases) {
     SCOPED_TRACE(args);
     const CmdResult r = run(bin_ + args, err);
