@@ -164,8 +164,8 @@ TEST_F(RecordReplayTest, BadInvocationsExit2) {
                                           " replay --format xml x.jsonl",
                                           " replay '" + dir_.file("junk.bin") + "'",
                                           std::string(" export"),
-      std::string(" export --format capture x.jsonl"),
-      std::string(" replay --listen 127.0.0.1:0 x.jsonl")};
+                                          std::string(" export --format capture x.jsonl"),
+                                          std::string(" replay --listen 127.0.0.1:0 x.jsonl")};
   for (const std::string& args : cases) {
     SCOPED_TRACE(args);
     const CmdResult r = run(bin_ + args, err);
