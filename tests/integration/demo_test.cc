@@ -147,6 +147,12 @@ TEST_F(DemoTest, AllSixVenuesDecodeAndHyperliquidLiquidationsAreNull) {
   }
   EXPECT_EQ(up, 6) << feeds.body;
 
+  // Run alone (one ctest process per test) the demo may not have traded on Hyperliquid yet.
+  (void)eventually(15s, [&] {
+    simdjson::dom::parser q;
+    const auto r = http_get(port, "/v1/instruments/hyperliquid/BTC?window=1m");
+    return r.status == 200 && number_at(parse(q, r.body), "/windows/1m/volume_usd") > 0;
+  });
   const auto hl = http_get(port, "/v1/instruments/hyperliquid/BTC?window=1m");
   auto h = parse(p, hl.body);
   for (const char* k : {"/totals/liq_long_usd", "/totals/liq_long_count",
