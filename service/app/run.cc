@@ -10,8 +10,8 @@
 #include <boost/beast/http.hpp>
 #include <atomic>
 #include <chrono>
-#include <thread>
 #include <cstdio>
+#include <thread>
 
 #include "service/app/instruments_loader.h"
 #include "service/app/replay.h"
@@ -146,7 +146,6 @@ int run_replay_serve(const Config& config, const ReplayOptions& options) {
   Replayer replayer(config);
   feed::FeedStats feed_stats;  // no live feeds: /v1/feeds is empty
   feed::LatencyHistogram pipeline, exchange_lag;
-  std::atomic<bool> running{true};
   HttpFrontend http(config, replayer.state(), feed_stats, pipeline, exchange_lag,
                     [] { return std::size_t{0}; },
                     [](std::string&) { return true; });  // a replay is running: ready
@@ -170,7 +169,6 @@ int run_replay_serve(const Config& config, const ReplayOptions& options) {
   worker.join();
   http.stop_accepting();
   http.stop();
-  (void)running;
   return 0;
 }
 
