@@ -419,6 +419,20 @@ TEST_F(ReplayTest, CaptureAndExportReplayAlike) {
   EXPECT_EQ(again.str(), exported.str());
 }
 
+// Verifies --speed paces by recorded time (a lower bound only) without changing the result.
+TEST_F(ReplayTest, SpeedPacesWithoutChangingTheResult) {
+  const auto frames = binance_session(50, 9);  // 1 s of recorded time
+  const auto path = write_jsonl(dir_.file("s.jsonl"), frames);
+  app::ReplayOptions o;
+  o.files = {path};
+  o.speed = 5;
+  std::ostringstream paced;
+  const auto t0 = std::chrono::steady_clock::now();
+  ASSERT_EQ(app::run_replay(app::default_config(), o, paced), 0);
+  EXPECT_GE(std::chrono::steady_clock::now() - t0, std::chrono::milliseconds(190));
+  EXPECT_EQ(paced.str(), replay({path}, FileFormat::kAuto));
+}
+
 // Verifies malformed frames and lines are counted in "errors", never fatal, and the rest of
 // the file is still replayed.
 TEST_F(ReplayTest, MalformedFramesAreCounted) {
