@@ -14,6 +14,7 @@
 
 #include "service/app/config.h"
 #include "service/app/normalize.h"
+#include "service/app/replay.h"
 #include "service/app/service.h"
 #include "service/app/version.h"
 #include "service/feed/log.h"
@@ -34,6 +35,17 @@ constexpr const char* kUsage =
     "                      the service fed by the built-in simulator over loopback wss (offline)\n"
     "  sim [--scenario NAME] [--port N] [--listen HOST:PORT]\n"
     "                      the exchange simulator alone\n"
+    "  record --out DIR [--config FILE]\n"
+    "                      the feeds alone, writing capture files (no engine, no HTTP)\n"
+    "  replay FILE... [--format capture|jsonl] [--speed X|max] [--config FILE]\n"
+    "         [--serve] [--listen HOST:PORT]\n"
+    "                      captures or JSONL frames through the codecs and the engine; prints\n"
+    "                      the result JSON (instruments, assets, cascades) at the last frame's time;\n"
+    "                      with --serve, the REST routes and /metrics while replaying\n"
+    "  export FILE... --format jsonl [--input-format capture|jsonl]\n"
+    "                      capture files -> JSONL frames on stdout\n"
+    "  export FILE... --format capture --out FILE\n"
+    "                      JSONL frames (e.g. from other tools) -> one capture file\n"
     "  normalize [--venue V] [FILE]\n"
     "                      raw frames (JSONL frames or bare messages) -> normalized events\n"
     "  healthcheck [--url URL]\n"
@@ -74,6 +86,10 @@ bool parse_flags(int argc, char** argv, int first, const std::set<std::string>& 
       if (!allowed.count(name)) {
         error = "--" + name + ": unknown flag for this command";
         return false;
+      }
+      if (!has_value && name == "serve") {  // the one switch: takes no value
+        value = "1";
+        has_value = true;
       }
       if (!has_value) {
         if (i + 1 >= argc) {
@@ -144,6 +160,62 @@ Config load(const Flags& f) {
   return c;
 }
 
+constexpr std::size_t kManyFiles = 1u << 20;
+
+int cmd_replay(const Flags& f) {
+  ReplayOptions o;
+  o.files = f.positional;
+  if (o.files.empty()) return usage_error("replay: give at least one FILE");
+  if (auto it = f.values.find("format"); it != f.values.end()) {
+    if (!capture::parse_file_format(it->second, o.format)) {
+      return usage_error("--format: expected capture or jsonl, got '" + it->second + "'");
+    }
+  }
+  if (auto it = f.values.find("speed"); it != f.values.end()) {
+    if (it->second == "max") {
+      o.speed = 0;
+    } else {
+      char* end = nullptr;
+      const double v = std::strtod(it->second.c_str(), &end);
+      if (it->second.empty() || *end != '\0' || !(v > 0) || v > 1e9) {
+        return usage_error("--speed: expected a positive number or 'max', got '" + it->second +
+                           "'");
+      }
+      o.speed = v;
+    }
+  }
+  Config config = load(f);
+  if (f.values.count("serve")) return run_replay_serve(config, o);  // load() applied --listen
+  if (f.values.count("listen")) return usage_error("--listen: only with --serve");
+  std::ios::sync_with_stdio(false);
+  return run_replay(config, o, std::cout);
+}
+
+int cmd_export(const Flags& f) {
+  if (f.positional.empty()) return usage_error("export: give at least one FILE");
+  // --format names the output (jsonl on stdout, or capture into --out FILE); --input-format
+  // the input when detection is not wanted.
+  const std::string out_format = f.values.count("format") ? f.values.at("format") : "jsonl";
+  if (out_format != "jsonl" && out_format != "capture") {
+    return usage_error("--format: export writes jsonl or capture, got '" + out_format + "'");
+  }
+  if (out_format == "capture" && !f.values.count("out")) {
+    return usage_error("--out: export --format capture needs an output FILE");
+  }
+  if (out_format == "jsonl" && f.values.count("out")) {
+    return usage_error("--out: only with --format capture (jsonl goes to stdout)");
+  }
+  capture::FileFormat in = capture::FileFormat::kAuto;
+  if (auto it = f.values.find("input-format"); it != f.values.end()) {
+    if (!capture::parse_file_format(it->second, in)) {
+      return usage_error("--input-format: expected capture or jsonl, got '" + it->second + "'");
+    }
+  }
+  if (out_format == "capture") return run_export_capture(f.positional, in, f.values.at("out"));
+  std::ios::sync_with_stdio(false);
+  return run_export(f.positional, in, std::cout);
+}
+
 }  // namespace
 
 int run_cli(int argc, char** argv) {
@@ -162,6 +234,9 @@ int run_cli(int argc, char** argv) {
       {"demo", {{"config", "listen", "scenario", "record"}, 0}},
       {"sim", {{"scenario", "port", "listen"}, 0}},
       {"normalize", {{"venue"}, 1}},
+      {"record", {{"config", "out"}, 0}},
+      {"replay", {{"config", "format", "speed", "serve", "listen"}, kManyFiles}},
+      {"export", {{"format", "input-format", "out"}, kManyFiles}},
       {"healthcheck", {{"url"}, 0}},
       {"version", {{}, 0}},
   };
@@ -182,6 +257,14 @@ int run_cli(int argc, char** argv) {
   try {
     if (cmd == "version") return cmd_version();
     if (cmd == "normalize") return cmd_normalize(flags);
+    if (cmd == "replay") return cmd_replay(flags);
+    if (cmd == "export") return cmd_export(flags);
+    if (cmd == "record") {
+      if (!flags.values.count("out")) return usage_error("record: --out DIR is required");
+      Config config = load(flags);
+      config.capture.dir = flags.values.at("out");
+      return run_record(config);
+    }
     if (cmd == "healthcheck") {
       const auto url = flags.values.count("url") ? flags.values.at("url")
                                                  : std::string("http://127.0.0.1:8080/healthz");

@@ -8,12 +8,21 @@
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
+#include <atomic>
 #include <chrono>
 #include <cstdio>
+#include <thread>
 
+#include "service/app/instruments_loader.h"
+#include "service/app/replay.h"
+#include "service/app/service_http.h"
 #include "service/app/service.h"
 #include "service/app/sim_runner.h"
+#include "service/capture/recorder.h"
+#include "service/feed/feed_thread.h"
+#include "service/feed/latency_histogram.h"
 #include "service/feed/log.h"
+#include "service/venues/codec.h"
 
 namespace levdyn::app {
 
@@ -82,6 +91,84 @@ int run_demo(Config config, const DemoOptions& options) {
   wait_for_stop(set);
   service.stop();
   sim.stop();
+  return 0;
+}
+
+int run_record(const Config& config) {
+  const sigset_t set = block_signals();
+  core::InstrumentTable table;
+  (void)load_instruments(config, table, true);  // codecs need the tracked instruments
+  capture::Recorder recorder(recorder_options(config));
+  feed::FeedStats stats;
+  // One feed thread: its frames go to the recorder; its decoded events are discarded by the
+  // drain thread below (the codecs still run, so subscriptions, heartbeats and replies work).
+  feed::FeedThread feeds(config.ring_capacity, stats, config.tls, feed::FeedTuning{},
+                         recorder.tap());
+  int venues_added = 0;
+  for (const auto& vs : config.venues) {
+    if (!vs.enabled) continue;
+    auto codec = venues::make_codec(vs, table);
+    if (!codec) continue;
+    feeds.add_venue(std::move(codec), vs);
+    ++venues_added;
+  }
+  if (venues_added == 0) throw ConfigError("venues", "no venue is enabled: nothing to record");
+  std::atomic<bool> draining{true};
+  std::thread drain([&] {
+    auto& ring = feeds.ring();
+    while (draining.load(std::memory_order_acquire)) {
+      bool any = false;
+      while (ring.front() != nullptr) {
+        ring.pop();
+        any = true;
+      }
+      if (!any) std::this_thread::sleep_for(std::chrono::milliseconds(1));
+    }
+  });
+  recorder.start();
+  feeds.start();
+  LOG_INFO("record: %d venues into %s (rotate %s)", venues_added, config.capture.dir.c_str(),
+           format_duration(config.capture.rotate).c_str());
+  std::printf("levdyn recording into %s\n", config.capture.dir.c_str());
+  std::fflush(stdout);
+  wait_for_stop(set);
+  feeds.stop();
+  draining.store(false, std::memory_order_release);
+  drain.join();
+  recorder.stop();
+  return recorder.write_errors() == 0 ? 0 : 1;
+}
+
+int run_replay_serve(const Config& config, const ReplayOptions& options) {
+  std::vector<std::unique_ptr<capture::FrameSource>> sources;
+  if (!open_sources(options.files, options.format, sources)) return 2;
+  const sigset_t set = block_signals();
+  Replayer replayer(config);
+  feed::FeedStats feed_stats;  // no live feeds: /v1/feeds is empty
+  feed::LatencyHistogram pipeline, exchange_lag;
+  HttpFrontend http(config, replayer.state(), feed_stats, pipeline, exchange_lag,
+                    [] { return std::size_t{0}; },
+                    [](std::string&) { return true; });  // a replay is running: ready
+  http.start();
+  std::string host = config.http.listen.substr(0, config.http.listen.rfind(':'));
+  if (host.empty() || host == "0.0.0.0") host = "127.0.0.1";
+  std::printf("levdyn listening on http://%s:%u\n", host.c_str(),
+              static_cast<unsigned>(http.port()));
+  std::fflush(stdout);
+  std::atomic<bool> stop{false};
+  std::thread worker([&] {
+    replay_sources(replayer, sources, options.speed, &stop);
+    if (stop.load()) return;
+    const std::string result = replayer.result_json() + "\n";
+    std::fwrite(result.data(), 1, result.size(), stdout);
+    std::fflush(stdout);
+    LOG_INFO("replay finished: serving its final state until SIGINT/SIGTERM");
+  });
+  wait_for_stop(set);
+  stop.store(true);
+  worker.join();
+  http.stop_accepting();
+  http.stop();
   return 0;
 }
 

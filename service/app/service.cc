@@ -7,6 +7,7 @@
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
+#include <cstdio>
 #include <cstring>
 #include <stdexcept>
 #include <thread>
@@ -17,6 +18,8 @@
 #include "service/app/engine_runner.h"
 #include "service/app/instruments_loader.h"
 #include "service/app/service_http.h"
+#include "service/app/version.h"
+#include "service/capture/recorder.h"
 #include "service/feed/feed_thread.h"
 #include "service/feed/latency_histogram.h"
 #include "service/feed/log.h"
@@ -24,9 +27,7 @@
 
 namespace levdyn::app {
 
-namespace {
-
-core::EngineConfig engine_config(const Config& c) {
+core::EngineConfig make_engine_config(const Config& c) {
   core::EngineConfig e;
   e.windows_ns.clear();
   for (auto w : c.windows) {
@@ -42,7 +43,43 @@ core::EngineConfig engine_config(const Config& c) {
   return e;
 }
 
-}  // namespace
+std::string config_digest(const Config& c) {
+  // The settings that change what is recorded or computed from it, in a fixed order.
+  std::string text;
+  for (auto w : c.windows) text += std::to_string(w.count()) + ",";
+  text += "|hawkes:" + std::to_string(c.hawkes.window.count()) + "," +
+          std::to_string(c.hawkes.decay.count()) + "," + std::to_string(c.hawkes.min_events);
+  text += "|cascade:" + std::to_string(c.cascade.trigger_ratio) + "," +
+          std::to_string(c.cascade.exit_ratio) + "," + std::to_string(c.cascade.floor_usd_s) +
+          "," + std::to_string(c.cascade.quiet.count());
+  for (const auto& v : c.venues) {
+    if (!v.enabled) continue;
+    text += "|" + std::string(core::to_string(v.venue)) + ":";
+    for (const auto& s : v.symbols) text += s + ",";
+    text += v.all_liquidations ? "all" : "tracked";
+  }
+  std::uint64_t h = 1469598103934665603ull;  // FNV-1a 64
+  for (const unsigned char ch : text) {
+    h ^= ch;
+    h *= 1099511628211ull;
+  }
+  char buf[17];
+  std::snprintf(buf, sizeof buf, "%016llx", static_cast<unsigned long long>(h));
+  return buf;
+}
+
+capture::RecorderOptions recorder_options(const Config& c) {
+  capture::RecorderOptions o;
+  o.dir = c.capture.dir;
+  o.rotate = c.capture.rotate;
+  o.header.levdyn_version = version();
+  for (const auto& v : c.venues) {
+    if (!v.enabled) continue;
+    o.header.venues.push_back({std::string(core::to_string(v.venue)), v.symbols});
+  }
+  o.header.config_digest = config_digest(c);
+  return o;
+}
 
 struct Service::Impl {
   explicit Impl(Config c, ServiceOptions o) : config(std::move(c)), options(o) {}
@@ -58,6 +95,7 @@ struct Service::Impl {
   std::vector<std::unique_ptr<feed::FeedThread>> feeds;
   std::unique_ptr<EngineRunner> runner;
   std::unique_ptr<HttpFrontend> http;
+  std::unique_ptr<capture::Recorder> recorder;  // with capture.dir
   bool started = false;
 };
 
@@ -79,7 +117,7 @@ void Service::start() {
   const Config& c = s.config;
   const auto report = load_instruments(c, s.table, s.options.fetch_metadata);
   (void)report;
-  const core::EngineConfig ec = engine_config(c);
+  const core::EngineConfig ec = make_engine_config(c);
   s.state = std::make_unique<core::PublishedState>(
       s.table, static_cast<int>(ec.windows_ns.size()), ec.windows_ns.data());
   s.engine = std::make_unique<core::Engine>(ec, s.table, *s.state);
@@ -87,9 +125,12 @@ void Service::start() {
   // Venues are spread over the feed threads round-robin, each thread with its own ring.
   const int threads = std::max(1, c.feed_threads);
   feed::FeedTuning tuning;
+  if (!c.capture.dir.empty()) s.recorder = std::make_unique<capture::Recorder>(recorder_options(c));
   for (int t = 0; t < threads; ++t) {
-    s.feeds.push_back(std::make_unique<feed::FeedThread>(c.ring_capacity, s.feed_stats, c.tls,
-                                                         tuning));
+    // With a recorder, each feed thread hands it a copy of every frame (its own ring).
+    s.feeds.push_back(std::make_unique<feed::FeedThread>(
+        c.ring_capacity, s.feed_stats, c.tls, tuning,
+        s.recorder ? s.recorder->tap() : feed::FrameTap{}));
   }
   int next = 0;
   for (int v = 0; v < core::kVenueCount; ++v) {
@@ -109,9 +150,16 @@ void Service::start() {
   for (auto& f : s.feeds) f->set_parker(&s.runner->parker());
 
   // HTTP first: a listen address that cannot be bound is a start-up error.
+  std::function<http::CaptureCounts()> capture_counts;
+  if (s.recorder) {
+    capture_counts = [rec = s.recorder.get()] {
+      return http::CaptureCounts{rec->frames_written(), rec->dropped(), rec->write_errors()};
+    };
+  }
   s.http = std::make_unique<HttpFrontend>(c, *s.state, s.feed_stats, s.pipeline_latency,
-                                          s.exchange_lag, *s.runner);
+                                          s.exchange_lag, *s.runner, std::move(capture_counts));
   s.http->start();
+  if (s.recorder) s.recorder->start();
   s.runner->start();
   for (auto& f : s.feeds) f->start();
   s.started = true;
@@ -126,6 +174,7 @@ void Service::stop() {
   if (s.http) s.http->stop_accepting();
   for (auto& f : s.feeds) f->stop();
   if (s.runner) s.runner->stop();
+  if (s.recorder) s.recorder->stop();  // after the feeds: their down transitions are recorded
   if (s.http) s.http->stop();
   LOG_INFO("levdyn stopped: %llu events applied",
            static_cast<unsigned long long>(s.engine ? s.engine->events_applied() : 0));

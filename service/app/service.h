@@ -7,11 +7,21 @@
 #include <memory>
 #include <string>
 
+#include "core/engine.h"
 #include "core/published_state.h"
 #include "service/app/config.h"
+#include "service/capture/recorder.h"
 #include "service/feed/feed_stats.h"
 
 namespace levdyn::app {
+
+/// The engine settings of a config (windows, Hawkes, cascade thresholds).
+[[nodiscard]] core::EngineConfig make_engine_config(const Config& config);
+
+/// FNV-1a 64 (hex) of the settings that shape a capture (windows, Hawkes, cascade, venues).
+[[nodiscard]] std::string config_digest(const Config& config);
+/// Recorder settings from capture.dir, capture.rotate and the enabled venues.
+[[nodiscard]] capture::RecorderOptions recorder_options(const Config& config);
 
 struct ServiceOptions {
   bool fetch_metadata = true;  // false: cache or bundled instrument specs only
@@ -57,6 +67,8 @@ struct DemoOptions {
 int run_serve(const Config& config);
 /// Starts the simulator in-process, points every simulated venue at it, and serves.
 int run_demo(Config config, const DemoOptions& options);
+/// `levdyn record`: the feeds and the recorder only (no engine, no HTTP) until SIGINT/SIGTERM.
+int run_record(const Config& config);
 /// Runs the simulator alone until SIGINT/SIGTERM.
 int run_sim(const SimOptions& options);
 /// GET the URL (http://HOST:PORT/path); 0 when it answers 200.

@@ -303,6 +303,20 @@ std::vector<MetricFamily> Exposition::collect(std::int64_t wall_now_ns,
                    MetricType::Gauge),
           {}, static_cast<double>(src_.queue_depth()));
   }
+  if (src_.capture) {
+    const CaptureCounts c = src_.capture();
+    counter(b.family("levdyn_capture_frames_total", "Frames written to capture files.",
+                     MetricType::Counter),
+            {}, static_cast<double>(c.frames));
+    counter(b.family("levdyn_capture_dropped_frames_total",
+                     "Frames not recorded because the recorder's ring was full (the feed never "
+                     "waits for the recorder).",
+                     MetricType::Counter),
+            {}, static_cast<double>(c.dropped));
+    counter(b.family("levdyn_capture_write_errors_total",
+                     "Capture file open, write, flush or close errors.", MetricType::Counter),
+            {}, static_cast<double>(c.write_errors));
+  }
   if (src_.pipeline_latency != nullptr) {
     histogram(b.family("levdyn_pipeline_latency_seconds",
                        "Latency from frame read to metric published.", MetricType::Histogram),

@@ -30,12 +30,20 @@ struct HttpCounters {
   std::uint64_t stream_messages = 0;
 };
 
+/// The capture recorder's counters (serve/demo --record).
+struct CaptureCounts {
+  std::uint64_t frames = 0;
+  std::uint64_t dropped = 0;
+  std::uint64_t write_errors = 0;
+};
+
 struct ExpositionSources {
   const core::PublishedState* state = nullptr;
   const feed::FeedStats* feeds = nullptr;
   const feed::LatencyHistogram* pipeline_latency = nullptr;
   const feed::LatencyHistogram* exchange_lag = nullptr;
   std::function<std::size_t()> queue_depth;  // optional
+  std::function<CaptureCounts()> capture;    // optional: only when recording
   const HttpCounters* http = nullptr;
   std::string version = "0.0.0";
 };

@@ -1,0 +1,354 @@
+#include "service/app/replay.h"
+
+#include <algorithm>
+#include <chrono>
+#include <cstdio>
+#include <thread>
+
+#include "service/app/service.h"
+#include "service/app/version.h"
+#include "service/capture/capture_writer.h"
+#include "service/feed/log.h"
+#include "service/http/api_json.h"
+#include "service/http/router.h"
+#include "service/venues/metadata.h"
+
+namespace levdyn::app {
+
+namespace {
+
+constexpr std::int64_t kFullPublishNs = 100'000'000;  // as EngineRunner
+constexpr std::int64_t kRefitNs = 1'000'000'000;      // as EngineRunner
+constexpr std::uint64_t kMaxLoggedErrors = 20;
+
+core::FeedReason parse_reason(std::string_view s) {
+  for (int r = 0; r <= static_cast<int>(core::FeedReason::kShutdown); ++r) {
+    const auto reason = static_cast<core::FeedReason>(r);
+    if (core::to_string(reason) == s) return reason;
+  }
+  return core::FeedReason::kNone;
+}
+
+// The array inside a REST list body: {"assets":[…]} -> […].
+std::string_view list_of(const std::string& body) {
+  const auto b = body.find('[');
+  const auto e = body.rfind(']');
+  if (b == std::string::npos || e == std::string::npos || e < b) return "[]";
+  return std::string_view(body).substr(b, e - b + 1);
+}
+
+}  // namespace
+
+Replayer::Replayer(const Config& config) : config_(config) {
+  for (int v = 0; v < core::kVenueCount; ++v) {
+    const auto venue = static_cast<core::Venue>(v);
+    const auto specs = venues::bundled_instruments(venue);
+    for (const auto& sym : config_.venues[v].symbols) {
+      for (const auto& s : specs) {
+        if (s.symbol == sym) {
+          (void)table_.add(s);
+          break;
+        }
+      }
+    }
+  }
+  const core::EngineConfig ec = make_engine_config(config_);
+  state_ = std::make_unique<core::PublishedState>(table_, static_cast<int>(ec.windows_ns.size()),
+                                                  ec.windows_ns.data());
+  engine_ = std::make_unique<core::Engine>(ec, table_, *state_);
+  codecs_.resize(core::kVenueCount);
+  events_.reserve(256);
+}
+
+Replayer::~Replayer() = default;
+
+venues::Codec* Replayer::codec_for(core::Venue v) {
+  auto& c = codecs_[static_cast<std::size_t>(v)];
+  if (!c) {
+    // The venue's configured settings (symbols), whether or not it is enabled for live use:
+    // a recorded venue is always replayed.
+    venues::VenueSettings s = config_.venues[static_cast<std::size_t>(v)];
+    s.venue = v;
+    c = venues::make_codec(s, table_);
+    if (c) {
+      // Files without status frames (JSONL from other tools) start connected.
+      for (std::size_t e = 0; e < c->ws_endpoints().size(); ++e) {
+        c->on_connected(static_cast<std::uint16_t>(e));
+      }
+    }
+  }
+  return c.get();
+}
+
+void Replayer::apply_status(const capture::RecordedFrame& f) {
+  const bool up = capture::status_is_up(f.payload);
+  core::FeedReason reason = core::FeedReason::kConnected;
+  if (!up) {
+    std::string_view why = f.payload;
+    if (why.rfind("down", 0) == 0) why.remove_prefix(4);
+    while (!why.empty() && why.front() == ' ') why.remove_prefix(1);
+    reason = parse_reason(why);
+  }
+  venues::Codec* codec = codec_for(f.venue);
+  if (up && codec != nullptr) codec->on_connected(f.connection);
+  auto e = core::make_event(core::EventType::kFeedStatus, f.venue, core::kNoInstrument, 0,
+                            f.recv_wall_ns, f.recv_wall_ns);
+  e.status = core::FeedStatus{up, reason, f.connection};
+  engine_->apply(e);
+  ++counts_.events;
+}
+
+void Replayer::feed(const capture::RecordedFrame& f) {
+  ++counts_.frames;
+  const std::int64_t now = f.recv_wall_ns;
+  if (now > last_ts_) last_ts_ = now;
+  if (f.channel == capture::FrameChannel::kStatus) {
+    apply_status(f);
+    timed_tasks(last_ts_);
+    return;
+  }
+  venues::Codec* codec = codec_for(f.venue);
+  if (codec == nullptr) {
+    ++counts_.errors;
+    return;
+  }
+  venues::FrameMeta meta;
+  meta.channel =
+      f.channel == capture::FrameChannel::kRest ? venues::Channel::kRest : venues::Channel::kWs;
+  meta.endpoint = f.connection;
+  // Only the wall time is part of both interchange formats; the steady reading is not used.
+  meta.recv_wall_ns = now;
+  meta.recv_steady_ns = now;
+  events_.clear();
+  reply_.clear();
+  const auto r = codec->decode(f.payload, meta, events_, reply_);
+  if (venues::is_error(r.status)) {
+    ++counts_.errors;
+    if (errors_logged_++ < kMaxLoggedErrors) {
+      LOG_WARN("replay: %s frame at %lld rejected (%s): %.120s",
+               std::string(core::to_string(f.venue)).c_str(), static_cast<long long>(now),
+               std::string(venues::to_string(r.status)).c_str(), f.payload.c_str());
+    }
+  }
+  for (const auto& e : events_) engine_->apply(e);
+  counts_.events += events_.size();
+  timed_tasks(last_ts_);
+}
+
+void Replayer::timed_tasks(std::int64_t now_ns) {
+  if (!started_) {
+    started_ = true;
+    last_full_publish_ = now_ns - kFullPublishNs;
+    last_refit_ = now_ns;
+  }
+  if (now_ns - last_full_publish_ >= kFullPublishNs) {
+    last_full_publish_ = now_ns;
+    engine_->publish(now_ns, true);
+  }
+  if (now_ns - last_refit_ >= kRefitNs) {
+    last_refit_ = now_ns;
+    const auto t0 = std::chrono::steady_clock::now();
+    engine_->refit(now_ns);  // in line: the same fits as the fit thread, at recorded times
+    fit_ns_ +=
+        std::chrono::duration_cast<std::chrono::nanoseconds>(std::chrono::steady_clock::now() - t0)
+            .count();
+  }
+}
+
+void Replayer::finish() { engine_->publish(last_ts_, true); }
+
+std::string Replayer::result_json() const {
+  std::string out = "{\"instruments\":[";
+  bool first = true;
+  core::InstrumentMetrics m;
+  for (std::size_t i = 0; i < table_.size(); ++i) {
+    const auto id = static_cast<core::InstrumentId>(i);
+    if (!table_.get(id).tracked || !state_->instrument(id, m)) continue;
+    if (!first) out += ',';
+    first = false;
+    http::append_instrument(out, *state_, m, -1);
+  }
+  out += "],\"assets\":";
+  http::ApiContext ctx;
+  ctx.state = state_.get();
+  const std::int64_t as_of = state_->as_of_ns();
+  ctx.wall_now_ns = [as_of] { return as_of; };
+  ctx.steady_now_ns = [as_of] { return as_of; };
+  ctx.ready = [](std::string&) { return true; };
+  out += list_of(http::route_request("GET", "/v1/assets", ctx).body);
+  out += ",\"cascades\":";
+  out += list_of(http::route_request("GET", "/v1/cascades", ctx).body);
+  out += ",\"frames\":" + std::to_string(counts_.frames);
+  out += ",\"events\":" + std::to_string(counts_.events);
+  out += ",\"errors\":" + std::to_string(counts_.errors);
+  out += '}';
+  return out;
+}
+
+bool open_sources(const std::vector<std::string>& files, capture::FileFormat format,
+                  std::vector<std::unique_ptr<capture::FrameSource>>& out) {
+  for (const auto& path : files) {
+    auto src = std::make_unique<capture::FrameSource>();
+    std::string error;
+    if (!src->open(path, format, error)) {
+      std::fprintf(stderr, "levdyn: %s\n", error.c_str());
+      return false;
+    }
+    out.push_back(std::move(src));
+  }
+  return true;
+}
+
+namespace {
+
+void report_damage(const capture::FrameSource& src, std::uint64_t& errors) {
+  if (src.damage().empty()) return;
+  ++errors;
+  LOG_WARN("capture damaged: %s; the rest of the file is skipped", src.damage().c_str());
+}
+
+}  // namespace
+
+void replay_sources(Replayer& replayer, std::vector<std::unique_ptr<capture::FrameSource>>& sources,
+                    double speed, const std::atomic<bool>* stop) {
+  capture::RecordedFrame frame;
+  std::string error;
+  std::uint64_t bad_lines = 0;
+  const auto wall_start = std::chrono::steady_clock::now();
+  std::int64_t first_ts = -1;
+  auto stopped = [stop] { return stop != nullptr && stop->load(std::memory_order_relaxed); };
+  for (auto& src : sources) {
+    while (!stopped()) {
+      const auto r = src->next(frame, error);
+      if (r == capture::FrameSource::Next::kEnd) break;
+      if (r == capture::FrameSource::Next::kBadLine) {
+        replayer.count_error();
+        if (bad_lines++ < kMaxLoggedErrors) LOG_WARN("replay: %s", error.c_str());
+        continue;
+      }
+      if (speed > 0) {
+        // Pace by recorded time: frame t is due at start + (t - t0) / speed. Sleep in short
+        // steps so a stop request is seen.
+        if (first_ts < 0) first_ts = frame.recv_wall_ns;
+        const auto due =
+            wall_start + std::chrono::nanoseconds(static_cast<std::int64_t>(
+                             static_cast<double>(frame.recv_wall_ns - first_ts) / speed));
+        while (!stopped() && due > std::chrono::steady_clock::now()) {
+          std::this_thread::sleep_until(
+              std::min(due, std::chrono::steady_clock::now() + std::chrono::milliseconds(100)));
+        }
+      }
+      replayer.feed(frame);
+    }
+    std::uint64_t damaged = 0;
+    report_damage(*src, damaged);
+    for (std::uint64_t i = 0; i < damaged; ++i) replayer.count_error();
+  }
+  replayer.finish();
+  const auto& c = replayer.counts();
+  const double secs =
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - wall_start).count();
+  LOG_INFO(
+      "replay: %llu frames, %llu events, %llu errors in %.3f s (%.0f frames/s; %.3f s in "
+      "Hawkes fits)",
+      static_cast<unsigned long long>(c.frames), static_cast<unsigned long long>(c.events),
+      static_cast<unsigned long long>(c.errors), secs,
+      secs > 0 ? static_cast<double>(c.frames) / secs : 0.0, replayer.fit_seconds());
+}
+
+int run_replay(const Config& config, const ReplayOptions& options, std::ostream& out) {
+  std::vector<std::unique_ptr<capture::FrameSource>> sources;
+  if (!open_sources(options.files, options.format, sources)) return 2;
+  Replayer replayer(config);
+  replay_sources(replayer, sources, options.speed);
+  out << replayer.result_json() << '\n';
+  out.flush();
+  return out ? 0 : 1;
+}
+
+int run_export(const std::vector<std::string>& files, capture::FileFormat format,
+               std::ostream& out) {
+  std::vector<std::unique_ptr<capture::FrameSource>> sources;
+  if (!open_sources(files, format, sources)) return 2;
+  capture::RecordedFrame frame;
+  capture::JsonlFrame jf;
+  std::string error, buf;
+  std::uint64_t frames = 0, errors = 0;
+  for (auto& src : sources) {
+    for (;;) {
+      const auto r = src->next(frame, error);
+      if (r == capture::FrameSource::Next::kEnd) break;
+      if (r == capture::FrameSource::Next::kBadLine) {
+        if (errors++ < kMaxLoggedErrors) LOG_WARN("export: %s", error.c_str());
+        continue;
+      }
+      jf.ts_ns = frame.recv_wall_ns;
+      jf.venue = frame.venue;
+      jf.status = frame.channel == capture::FrameChannel::kStatus;
+      jf.up = jf.status && capture::status_is_up(frame.payload);
+      jf.channel = frame.channel == capture::FrameChannel::kRest ? venues::Channel::kRest
+                                                                 : venues::Channel::kWs;
+      jf.connection = frame.connection;
+      jf.frame.swap(frame.payload);
+      buf.clear();
+      capture::append_jsonl_frame(buf, jf);
+      out << buf;
+      ++frames;
+    }
+    report_damage(*src, errors);
+  }
+  out.flush();
+  LOG_INFO("export: %llu frames, %llu errors", static_cast<unsigned long long>(frames),
+           static_cast<unsigned long long>(errors));
+  return out ? 0 : 1;
+}
+
+int run_export_capture(const std::vector<std::string>& files, capture::FileFormat format,
+                       const std::string& out_path) {
+  std::vector<std::unique_ptr<capture::FrameSource>> sources;
+  if (!open_sources(files, format, sources)) return 2;
+  capture::CaptureWriter writer;
+  capture::CaptureHeaderInfo header;
+  header.levdyn_version = version();  // venues and config digest unknown: left empty
+  std::string error;
+  capture::RecordedFrame frame;
+  std::uint64_t frames = 0, errors = 0;
+  bool opened = false;
+  for (auto& src : sources) {
+    for (;;) {
+      const auto r = src->next(frame, error);
+      if (r == capture::FrameSource::Next::kEnd) break;
+      if (r == capture::FrameSource::Next::kBadLine) {
+        if (errors++ < kMaxLoggedErrors) LOG_WARN("export: %s", error.c_str());
+        continue;
+      }
+      if (!opened) {
+        header.created_wall_ns = frame.recv_wall_ns;
+        if (!writer.open(out_path, header, error)) {
+          std::fprintf(stderr, "levdyn: %s\n", error.c_str());
+          return 1;
+        }
+        opened = true;
+      }
+      if (!writer.append(frame)) {
+        std::fprintf(stderr, "levdyn: write error on '%s'\n", out_path.c_str());
+        return 1;
+      }
+      ++frames;
+    }
+    report_damage(*src, errors);
+  }
+  if (!opened && !writer.open(out_path, header, error)) {  // no frames: an empty capture
+    std::fprintf(stderr, "levdyn: %s\n", error.c_str());
+    return 1;
+  }
+  if (!writer.close()) {
+    std::fprintf(stderr, "levdyn: write error on '%s'\n", out_path.c_str());
+    return 1;
+  }
+  LOG_INFO("export: %llu frames, %llu errors into %s", static_cast<unsigned long long>(frames),
+           static_cast<unsigned long long>(errors), out_path.c_str());
+  return 0;
+}
+
+}  // namespace levdyn::app

@@ -1,0 +1,120 @@
+#pragma once
+
+// `levdyn replay` and `levdyn export` (DESIGN §6): recorded frames (capture files or JSONL
+// frames) go through the same venue codecs and the same core::Engine as live frames, with time
+// driven by the recorded receive times, so the same input gives byte-identical results.
+//
+// Time: each frame's receive wall time is the engine's `now`. The engine republishes
+// everything every 100 ms of recorded time and refits Hawkes at most once a second of recorded
+// time, in line (the cadence of EngineRunner, without its fit thread), so nothing depends on
+// how fast the machine is.
+
+#include <atomic>
+#include <cstdint>
+#include <memory>
+#include <ostream>
+#include <string>
+#include <vector>
+
+#include "core/engine.h"
+#include "core/instrument_table.h"
+#include "core/published_state.h"
+#include "service/app/config.h"
+#include "service/capture/frame_source.h"
+#include "service/capture/recorded_frame.h"
+#include "service/venues/codec.h"
+
+namespace levdyn::app {
+
+struct ReplayCounts {
+  std::uint64_t frames = 0;  // frames read (market data and status)
+  std::uint64_t events = 0;  // normalized events applied to the engine
+  std::uint64_t errors = 0;  // rejected frames and lines, damaged capture tails
+};
+
+/// Feeds frames to codecs and an engine. Single-threaded (the replay thread); the published
+/// state may be read from any thread (replay --serve).
+class Replayer {
+ public:
+  /// Instruments: the configured symbols of every venue, with the bundled contract specs
+  /// (never the network nor the metadata cache, so results do not depend on the machine).
+  explicit Replayer(const Config& config);
+  ~Replayer();
+  Replayer(const Replayer&) = delete;
+  Replayer& operator=(const Replayer&) = delete;
+
+  /// Decodes one frame at its recorded time and applies its events.
+  void feed(const capture::RecordedFrame& frame);
+  /// Counts a frame or line that could not be read at all.
+  void count_error() noexcept { ++counts_.errors; }
+  /// Publishes everything at the last frame's time.
+  void finish();
+
+  /// The replay result document (DESIGN §6), one line without a trailing newline:
+  /// {"instruments":[…],"assets":[…],"cascades":[…],"frames":N,"events":N,"errors":N}.
+  [[nodiscard]] std::string result_json() const;
+
+  [[nodiscard]] const ReplayCounts& counts() const noexcept { return counts_; }
+  [[nodiscard]] const core::PublishedState& state() const noexcept { return *state_; }
+  [[nodiscard]] std::int64_t last_ts_ns() const noexcept { return last_ts_; }
+  /// Time spent in Hawkes refits (for the summary line: they dominate sparse captures).
+  [[nodiscard]] double fit_seconds() const noexcept { return static_cast<double>(fit_ns_) / 1e9; }
+
+ private:
+  venues::Codec* codec_for(core::Venue v);
+  void apply_status(const capture::RecordedFrame& frame);
+  void timed_tasks(std::int64_t now_ns);
+
+  Config config_;
+  core::InstrumentTable table_;
+  std::unique_ptr<core::PublishedState> state_;
+  std::unique_ptr<core::Engine> engine_;
+  std::vector<std::unique_ptr<venues::Codec>> codecs_;  // by core::Venue
+  std::vector<core::NormalizedEvent> events_;
+  std::string reply_;
+  ReplayCounts counts_;
+  std::int64_t last_ts_ = 0;
+  std::int64_t last_full_publish_ = 0;
+  std::int64_t last_refit_ = 0;
+  bool started_ = false;
+  std::uint64_t errors_logged_ = 0;
+  std::int64_t fit_ns_ = 0;
+};
+
+struct ReplayOptions {
+  std::vector<std::string> files;
+  capture::FileFormat format = capture::FileFormat::kAuto;
+  double speed = 0;  // recorded seconds per wall second; 0 = as fast as possible
+};
+
+/// Opens every file up front, so a bad path or format fails before any work. False after
+/// printing one line on stderr.
+[[nodiscard]] bool open_sources(const std::vector<std::string>& files, capture::FileFormat format,
+                                std::vector<std::unique_ptr<capture::FrameSource>>& out);
+
+/// Feeds every frame of `sources` to `replayer` (paced when speed > 0), then finish(). Stops
+/// early when `stop` is set (replay --serve on SIGTERM).
+void replay_sources(Replayer& replayer, std::vector<std::unique_ptr<capture::FrameSource>>& sources,
+                    double speed, const std::atomic<bool>* stop = nullptr);
+
+/// Replays `options.files` in order and prints the result document on `out`. Warnings
+/// (damaged tails, rejected frames) go to the log. Returns 0, or 2 when a file cannot be
+/// opened or its format is not recognised (checked before anything is replayed).
+int run_replay(const Config& config, const ReplayOptions& options, std::ostream& out);
+
+/// `replay --serve`: the REST routes and /metrics (http.listen, or --listen) over the replay's
+/// published state while it runs at `options.speed`; after the last frame the result document
+/// is printed and the final state is served until SIGINT/SIGTERM.
+int run_replay_serve(const Config& config, const ReplayOptions& options);
+
+/// Writes the frames of `files` as JSONL frames (DESIGN §6) on `out`. Returns like run_replay.
+int run_export(const std::vector<std::string>& files, capture::FileFormat format,
+               std::ostream& out);
+
+/// Writes the frames of `files` (JSONL frames from other tools, or captures) into one capture
+/// file `out_path` (`export --format capture --out FILE`). Returns like run_replay; 1 when the
+/// output cannot be written.
+int run_export_capture(const std::vector<std::string>& files, capture::FileFormat format,
+                       const std::string& out_path);
+
+}  // namespace levdyn::app

@@ -1,0 +1,66 @@
+#pragma once
+
+// Reads a capture file frame by frame, block by block. Damage (a truncated tail, a block whose
+// header, checksum or records do not parse) ends the file at the last good block: next()
+// returns false and damage() names the file and the byte offset of the bad block, so the
+// caller can warn and keep what was read. Never throws on bad input.
+// Not thread-safe: one reader per thread.
+
+#include <cstdint>
+#include <cstdio>
+#include <memory>
+#include <string>
+
+#include "service/capture/capture_writer.h"
+#include "service/capture/recorded_frame.h"
+
+namespace levdyn::v1 {
+class Frame;
+}
+
+namespace levdyn::capture {
+
+class CaptureReader {
+ public:
+  CaptureReader();
+  ~CaptureReader();
+  CaptureReader(const CaptureReader&) = delete;
+  CaptureReader& operator=(const CaptureReader&) = delete;
+
+  /// Opens `path` and reads its header. False with `error` set when the file cannot be read
+  /// or is not a capture file (wrong magic). A damaged header block is not an open error:
+  /// the file then yields no frames and damage() says why.
+  [[nodiscard]] bool open(const std::string& path, std::string& error);
+  /// The next frame; false at the end of the file or at the first damage.
+  [[nodiscard]] bool next(RecordedFrame& out);
+
+  [[nodiscard]] const CaptureHeaderInfo& header() const noexcept { return header_; }
+  [[nodiscard]] std::uint32_t format_version() const noexcept { return format_version_; }
+  /// Empty when the file was read to its end cleanly; else "FILE: truncated block at byte N…".
+  [[nodiscard]] const std::string& damage() const noexcept { return damage_; }
+  [[nodiscard]] std::uint64_t frames() const noexcept { return frames_; }
+
+  /// True when the first bytes of `path` are the capture magic.
+  [[nodiscard]] static bool sniff(const std::string& path);
+
+ private:
+  bool load_block();
+  bool next_record(const char*& data, std::size_t& size);
+  void fail(std::uint64_t offset, const std::string& why);
+
+  std::FILE* file_ = nullptr;
+  std::string path_;
+  std::uint64_t offset_ = 0;        // file offset of the next block
+  std::uint64_t block_offset_ = 0;  // file offset of the current block
+  std::string compressed_;
+  std::string raw_;
+  std::size_t pos_ = 0;  // next record in raw_
+  bool done_ = true;
+  CaptureHeaderInfo header_;
+  std::uint32_t format_version_ = 0;
+  std::string damage_;
+  std::uint64_t frames_ = 0;
+  std::unique_ptr<v1::Frame> frame_;  // reused between frames
+};
+
+}  // namespace levdyn::capture

@@ -1,0 +1,34 @@
+#pragma once
+
+// One raw frame as recorded: what the capture files and the JSONL frames both carry, and what
+// replay feeds to the codecs.
+
+#include <cstdint>
+#include <string>
+#include <string_view>
+
+#include "core/events.h"
+
+namespace levdyn::capture {
+
+enum class FrameChannel : std::uint8_t {
+  kWs,      // a WebSocket message
+  kRest,    // a REST response body
+  kStatus,  // a feed transition; payload "up" or "down <reason>"
+};
+
+struct RecordedFrame {
+  core::Venue venue = core::Venue::kBinance;
+  std::uint16_t connection = 0;
+  FrameChannel channel = FrameChannel::kWs;
+  std::int64_t recv_wall_ns = 0;
+  std::int64_t recv_steady_ns = 0;
+  std::string payload;
+};
+
+/// A status frame's payload is "up…" for a connection coming up, anything else is down.
+[[nodiscard]] inline bool status_is_up(std::string_view payload) noexcept {
+  return payload.rfind("up", 0) == 0 || payload == "connected";
+}
+
+}  // namespace levdyn::capture

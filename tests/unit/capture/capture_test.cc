@@ -1,0 +1,476 @@
+// Capture files (writer, reader, damage), the recorder (rotation, drops), and replay
+// (determinism, capture vs JSONL export, malformed frames counted).
+#include <gtest/gtest.h>
+
+#include <chrono>
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+#include <random>
+#include <sstream>
+#include <string>
+#include <vector>
+
+#include "service/app/config.h"
+#include "service/app/replay.h"
+#include "service/capture/capture_reader.h"
+#include "service/capture/capture_writer.h"
+#include "service/capture/frame_source.h"
+#include "service/capture/recorder.h"
+#include "tests/support/child_process.h"
+
+namespace levdyn::capture {
+namespace {
+
+namespace fs = std::filesystem;
+using test::TempDir;
+
+constexpr std::int64_t kT0 = 1'764'000'000'000'000'000;  // a whole second, 2025-11-24
+
+RecordedFrame make_frame(std::int64_t wall, std::string payload,
+                         FrameChannel channel = FrameChannel::kWs, std::uint16_t conn = 0,
+                         core::Venue venue = core::Venue::kBinance) {
+  RecordedFrame f;
+  f.venue = venue;
+  f.connection = conn;
+  f.channel = channel;
+  f.recv_wall_ns = wall;
+  f.recv_steady_ns = wall / 3;
+  f.payload = std::move(payload);
+  return f;
+}
+
+/// A Binance session of `n` frames from a seeded generator: mark prices, trades, bursts of
+/// liquidations (enough for a Hawkes fit) and REST open interest, 20 ms apart.
+std::vector<RecordedFrame> binance_session(int n, std::uint64_t seed) {
+  std::mt19937_64 rng(seed);
+  std::vector<RecordedFrame> out;
+  out.push_back(make_frame(kT0, "up", FrameChannel::kStatus));
+  double px = 60000;
+  for (int i = 0; i < n; ++i) {
+    const std::int64_t t = kT0 + 1'000'000 + static_cast<std::int64_t>(i) * 20'000'000;
+    const std::int64_t ms = t / 1'000'000;
+    px *= 1.0 + (static_cast<double>(rng() % 2001) - 1000.0) * 1e-6;
+    const std::string p = std::to_string(px);
+    const int kind = static_cast<int>(rng() % 10);
+    std::string frame;
+    FrameChannel ch = FrameChannel::kWs;
+    if (kind < 3) {
+      frame = R"({"stream":"btcusdt@markPrice@1s","data":{"e":"markPriceUpdate","E":)" +
+              std::to_string(ms) + R"(,"s":"BTCUSDT","p":")" + p + R"(","i":")" + p + R"(","P":")" +
+              p + R"(","r":"0.00010000","T":)" + std::to_string(ms + 3600000) + "}}";
+    } else if (kind < 7) {
+      frame = R"({"stream":"btcusdt@aggTrade","data":{"e":"aggTrade","E":)" + std::to_string(ms) +
+              R"(,"a":)" + std::to_string(i) + R"(,"s":"BTCUSDT","p":")" + p + R"(","q":"0.)" +
+              std::to_string(1 + rng() % 900) + R"(","f":1,"l":1,"T":)" + std::to_string(ms) +
+              R"(,"m":)" + (rng() % 2 ? "true" : "false") + "}}";
+    } else if (kind < 9) {
+      frame = R"({"stream":"!forceOrder@arr","data":{"e":"forceOrder","E":)" + std::to_string(ms) +
+              R"(,"o":{"s":"BTCUSDT","S":")" + (rng() % 3 ? "SELL" : "BUY") +
+              R"(","o":"LIMIT","f":"IOC","q":"0.5","p":")" + p + R"(","ap":")" + p +
+              R"(","X":"FILLED","l":"0.5","z":"0.5","T":)" + std::to_string(ms) + "}}}";
+    } else {
+      ch = FrameChannel::kRest;
+      frame = R"({"openInterest":")" + std::to_string(10000 + rng() % 500) +
+              R"(.5","symbol":"BTCUSDT","time":)" + std::to_string(ms) + "}";
+    }
+    out.push_back(make_frame(t, std::move(frame), ch));
+  }
+  return out;
+}
+
+void write_capture(const std::string& path, const std::vector<RecordedFrame>& frames,
+                   std::size_t frames_per_block) {
+  CaptureWriter w;
+  CaptureHeaderInfo h;
+  h.levdyn_version = "test";
+  h.venues.push_back({"binance", {"BTCUSDT", "ETHUSDT"}});
+  h.config_digest = "0123456789abcdef";
+  h.created_wall_ns = kT0;
+  std::string error;
+  ASSERT_TRUE(w.open(path, h, error)) << error;
+  for (std::size_t i = 0; i < frames.size(); ++i) {
+    ASSERT_TRUE(w.append(frames[i]));
+    if ((i + 1) % frames_per_block == 0) {
+      ASSERT_TRUE(w.flush());
+    }
+  }
+  ASSERT_TRUE(w.close());
+}
+
+std::vector<RecordedFrame> read_all(const std::string& path, std::string& damage) {
+  CaptureReader r;
+  std::string error;
+  std::vector<RecordedFrame> out;
+  if (!r.open(path, error)) {
+    ADD_FAILURE() << error;
+    return out;
+  }
+  RecordedFrame f;
+  while (r.next(f)) out.push_back(f);
+  damage = r.damage();
+  return out;
+}
+
+void expect_same(const RecordedFrame& a, const RecordedFrame& b) {
+  EXPECT_EQ(a.venue, b.venue);
+  EXPECT_EQ(a.connection, b.connection);
+  EXPECT_EQ(a.channel, b.channel);
+  EXPECT_EQ(a.recv_wall_ns, b.recv_wall_ns);
+  EXPECT_EQ(a.recv_steady_ns, b.recv_steady_ns);
+  EXPECT_EQ(a.payload, b.payload);
+}
+
+/// Byte offsets of every block in a capture file (walking the block headers).
+std::vector<std::size_t> block_offsets(const std::string& bytes) {
+  std::vector<std::size_t> out;
+  std::size_t at = 8;
+  while (at + 12 <= bytes.size()) {
+    out.push_back(at);
+    std::uint32_t c = 0;
+    for (int i = 0; i < 4; ++i) {
+      c |= static_cast<std::uint32_t>(static_cast<unsigned char>(bytes[at + 4 + i])) << (8 * i);
+    }
+    at += 12 + c;
+  }
+  return out;
+}
+
+class CaptureFileTest : public testing::Test {
+ protected:
+  TempDir dir_;
+  std::string path_ = dir_.file("a.ldcap");
+};
+
+// Verifies frames of every channel, binary payloads and the header survive a round trip.
+TEST_F(CaptureFileTest, RoundTrip) {
+  std::vector<RecordedFrame> frames;
+  frames.push_back(make_frame(kT0, "up", FrameChannel::kStatus, 1, core::Venue::kOkx));
+  frames.push_back(make_frame(kT0 + 5, std::string("bin\0ary\xff", 8), FrameChannel::kWs, 65535,
+                              core::Venue::kHyperliquid));
+  frames.push_back(make_frame(kT0 + 7, "{\"openInterest\":\"1\"}", FrameChannel::kRest, 2));
+  for (int i = 0; i < 5000; ++i) frames.push_back(make_frame(kT0 + 10 + i, std::to_string(i)));
+  frames.push_back(make_frame(kT0 + 9999, "down read_error", FrameChannel::kStatus));
+  write_capture(path_, frames, 1000);
+
+  CaptureReader r;
+  std::string error;
+  ASSERT_TRUE(r.open(path_, error)) << error;
+  EXPECT_EQ(r.format_version(), 1u);
+  EXPECT_EQ(r.header().levdyn_version, "test");
+  EXPECT_EQ(r.header().config_digest, "0123456789abcdef");
+  EXPECT_EQ(r.header().created_wall_ns, kT0);
+  ASSERT_EQ(r.header().venues.size(), 1u);
+  EXPECT_EQ(r.header().venues[0].symbols, (std::vector<std::string>{"BTCUSDT", "ETHUSDT"}));
+  std::vector<RecordedFrame> got;
+  RecordedFrame f;
+  while (r.next(f)) got.push_back(f);
+  EXPECT_EQ(r.damage(), "");
+  ASSERT_EQ(got.size(), frames.size());
+  for (std::size_t i = 0; i < got.size(); ++i) {
+    SCOPED_TRACE(i);
+    expect_same(got[i], frames[i]);
+  }
+  EXPECT_TRUE(CaptureReader::sniff(path_));
+}
+
+// Verifies a file cut in the middle of its last block gives every frame of the blocks before
+// it, and a damage message naming the file, the offset and "truncated".
+TEST_F(CaptureFileTest, TruncatedTailKeepsFramesBefore) {
+  std::vector<RecordedFrame> frames;
+  for (int i = 0; i < 50; ++i) frames.push_back(make_frame(kT0 + i, "frame " + std::to_string(i)));
+  write_capture(path_, frames, 10);  // header block + 5 blocks of 10
+  std::string bytes = test::read_file(path_);
+  const auto blocks = block_offsets(bytes);
+  ASSERT_EQ(blocks.size(), 6u);
+  for (const std::size_t cut : {blocks[5] + 3, blocks[5] + 20, bytes.size() - 1}) {
+    SCOPED_TRACE(cut);
+    fs::resize_file(path_, cut);
+    std::string damage;
+    const auto got = read_all(path_, damage);
+    ASSERT_EQ(got.size(), 40u);
+    expect_same(got.back(), frames[39]);
+    EXPECT_NE(damage.find(path_), std::string::npos) << damage;
+    EXPECT_NE(damage.find("truncated"), std::string::npos) << damage;
+    EXPECT_NE(damage.find("at byte " + std::to_string(blocks[5])), std::string::npos) << damage;
+    std::ofstream(path_, std::ios::binary | std::ios::trunc) << bytes;
+  }
+}
+
+// Verifies a flipped byte inside a block (zstd checksum) or in a block header stops reading
+// at that block, keeping the frames before it.
+TEST_F(CaptureFileTest, CorruptBlockKeepsFramesBefore) {
+  std::vector<RecordedFrame> frames;
+  for (int i = 0; i < 50; ++i)
+    frames.push_back(make_frame(kT0 + i, "payload " + std::to_string(i)));
+  write_capture(path_, frames, 10);
+  const std::string bytes = test::read_file(path_);
+  const auto blocks = block_offsets(bytes);
+  ASSERT_EQ(blocks.size(), 6u);
+  struct Case {
+    std::size_t at;
+    const char* what;
+  };
+  for (const Case c : {Case{blocks[3] + 12 + 8, "corrupt block"}, Case{blocks[3], "block magic"},
+                       // A damaged size field reads as a block running past the end of file.
+                       Case{blocks[3] + 6, "truncated block"}}) {
+    SCOPED_TRACE(c.at);
+    std::string bad = bytes;
+    bad[c.at] = static_cast<char>(bad[c.at] ^ 0x5a);
+    std::ofstream(path_, std::ios::binary | std::ios::trunc) << bad;
+    std::string damage;
+    const auto got = read_all(path_, damage);
+    ASSERT_EQ(got.size(), 20u);
+    EXPECT_NE(damage.find(c.what), std::string::npos) << damage;
+    EXPECT_NE(damage.find("at byte " + std::to_string(blocks[3])), std::string::npos) << damage;
+  }
+}
+
+// Verifies a damaged header block leaves a readable file with no frames and a damage message.
+TEST_F(CaptureFileTest, DamagedHeaderGivesNoFrames) {
+  write_capture(path_, {make_frame(kT0, "a"), make_frame(kT0 + 1, "b")}, 1);
+  std::string bytes = test::read_file(path_);
+  bytes[8 + 12 + 6] = static_cast<char>(bytes[8 + 12 + 6] ^ 0x21);  // inside the header block
+  std::ofstream(path_, std::ios::binary | std::ios::trunc) << bytes;
+  std::string damage;
+  EXPECT_TRUE(read_all(path_, damage).empty());
+  EXPECT_NE(damage.find("at byte 8 "), std::string::npos) << damage;
+}
+
+// Verifies random byte flips never crash the reader and never yield a frame that was not
+// written: what comes out is always a prefix of what went in (seeded, so reproducible).
+TEST_F(CaptureFileTest, RandomDamageYieldsAPrefix) {
+  std::vector<RecordedFrame> frames;
+  for (int i = 0; i < 300; ++i) frames.push_back(make_frame(kT0 + i, "frame " + std::to_string(i)));
+  write_capture(path_, frames, 37);
+  const std::string bytes = test::read_file(path_);
+  std::mt19937_64 rng(42);
+  int damaged = 0;
+  for (int round = 0; round < 300; ++round) {
+    std::string bad = bytes;
+    const int flips = 1 + static_cast<int>(rng() % 4);
+    for (int k = 0; k < flips; ++k) {
+      const std::size_t at = 8 + rng() % (bad.size() - 8);
+      bad[at] = static_cast<char>(bad[at] ^ static_cast<char>(1 + rng() % 255));
+    }
+    if (rng() % 3 == 0) bad.resize(8 + rng() % (bad.size() - 8));
+    std::ofstream(path_, std::ios::binary | std::ios::trunc) << bad;
+    std::string damage;
+    const auto got = read_all(path_, damage);
+    ASSERT_LE(got.size(), frames.size());
+    for (std::size_t i = 0; i < got.size(); ++i) {
+      SCOPED_TRACE(round);
+      ASSERT_EQ(got[i].payload, frames[i].payload);
+      ASSERT_EQ(got[i].recv_wall_ns, frames[i].recv_wall_ns);
+    }
+    damaged += damage.empty() ? 0 : 1;
+  }
+  EXPECT_EQ(damaged, 300);  // every flip or cut was detected
+}
+
+// Verifies a file that is not a capture is refused with a message naming it.
+TEST_F(CaptureFileTest, NotACaptureIsRefused) {
+  std::ofstream(path_) << "hello\n";
+  CaptureReader r;
+  std::string error;
+  EXPECT_FALSE(r.open(path_, error));
+  EXPECT_NE(error.find(path_), std::string::npos);
+  EXPECT_FALSE(r.open(dir_.file("missing.ldcap"), error));
+  EXPECT_NE(error.find("cannot open"), std::string::npos);
+  FrameSource src;
+  EXPECT_FALSE(src.open(path_, FileFormat::kAuto, error));
+  EXPECT_NE(error.find("unrecognised format"), std::string::npos) << error;
+}
+
+class RecorderTest : public testing::Test {
+ protected:
+  static feed::RawFrame raw(std::int64_t wall, std::string_view payload) {
+    return feed::RawFrame{
+        core::Venue::kBybit, 0, venues::Channel::kWs, false, true, wall, wall, payload};
+  }
+  TempDir dir_;
+};
+
+// Verifies files rotate by recorded time, are named by their UTC start, and hold every frame
+// in order with status frames for transitions.
+TEST_F(RecorderTest, RotatesByTime) {
+  RecorderOptions o;
+  o.dir = dir_.file("cap");
+  o.rotate = std::chrono::seconds(1);
+  Recorder rec(o);
+  auto tap = rec.tap();
+  rec.start();
+  const std::int64_t times[] = {
+      0, 500'000'000, 1'000'000'000, 1'500'000'000, 2'000'000'000, 3'500'000'000};
+  tap(feed::RawFrame{core::Venue::kBybit, 0, venues::Channel::kWs, true, true, kT0, kT0,
+                     "connected"});
+  for (const auto t : times) tap(raw(kT0 + t + 1, "f" + std::to_string(t)));
+  tap(feed::RawFrame{core::Venue::kBybit, 0, venues::Channel::kWs, true, false, kT0 + 3'600'000'000,
+                     kT0, "silence"});
+  rec.stop();
+  EXPECT_EQ(rec.frames_written(), 8u);
+  EXPECT_EQ(rec.dropped(), 0u);
+  std::vector<std::string> names;
+  for (const auto& e : fs::directory_iterator(o.dir)) names.push_back(e.path().filename());
+  std::sort(names.begin(), names.end());
+  ASSERT_EQ(names.size(), 4u);
+  EXPECT_EQ(names[0], Recorder::file_name(kT0));
+  EXPECT_EQ(names[0], "levdyn-20251124T160000Z.ldcap");
+  std::vector<RecordedFrame> all;
+  for (const auto& n : names) {
+    std::string damage;
+    auto got = read_all(o.dir + "/" + n, damage);
+    EXPECT_EQ(damage, "");
+    all.insert(all.end(), got.begin(), got.end());
+  }
+  ASSERT_EQ(all.size(), 8u);
+  EXPECT_EQ(all.front().channel, FrameChannel::kStatus);
+  EXPECT_EQ(all.front().payload, "up");
+  EXPECT_EQ(all.back().channel, FrameChannel::kStatus);
+  EXPECT_EQ(all.back().payload, "down silence");
+  for (std::size_t i = 1; i + 1 < all.size(); ++i) {
+    EXPECT_EQ(all[i].payload, "f" + std::to_string(times[i - 1]));
+  }
+}
+
+// Verifies a full ring drops and counts instead of blocking the producer.
+TEST_F(RecorderTest, FullRingDropsAndCounts) {
+  RecorderOptions o;
+  o.dir = dir_.file("cap");
+  o.ring_capacity = 4;
+  Recorder rec(o);
+  auto tap = rec.tap();
+  for (int i = 0; i < 10; ++i) tap(raw(kT0 + i, "x"));  // not started: nothing drains
+  EXPECT_EQ(rec.dropped(), 6u);
+  rec.start();
+  rec.stop();
+  EXPECT_EQ(rec.frames_written(), 4u);
+}
+
+class ReplayTest : public testing::Test {
+ protected:
+  static std::string replay(const std::vector<std::string>& files, FileFormat format,
+                            int* code = nullptr) {
+    app::ReplayOptions o;
+    o.files = files;
+    o.format = format;
+    std::ostringstream out;
+    const int rc = app::run_replay(app::default_config(), o, out);
+    if (code != nullptr) *code = rc;
+    return out.str();
+  }
+  static std::string write_jsonl(const std::string& path, const std::vector<RecordedFrame>& fs) {
+    std::string text;
+    for (const auto& f : fs) {
+      JsonlFrame j;
+      j.ts_ns = f.recv_wall_ns;
+      j.venue = f.venue;
+      j.status = f.channel == FrameChannel::kStatus;
+      j.channel = f.channel == FrameChannel::kRest ? venues::Channel::kRest : venues::Channel::kWs;
+      j.connection = f.connection;
+      j.frame = f.payload;
+      append_jsonl_frame(text, j);
+    }
+    std::ofstream(path, std::ios::binary) << text;
+    return path;
+  }
+  TempDir dir_;
+};
+
+// Verifies the same JSONL gives byte-identical results run after run, with instruments,
+// assets, Hawkes fits and the counts of what was read.
+TEST_F(ReplayTest, JsonlReplayIsDeterministic) {
+  const auto frames = binance_session(12000, 7);
+  const auto path = write_jsonl(dir_.file("s.jsonl"), frames);
+  const std::string a = replay({path}, FileFormat::kAuto);
+  const std::string b = replay({path}, FileFormat::kJsonl);
+  EXPECT_EQ(a, b);
+  EXPECT_NE(a.find("{\"instruments\":[{"), std::string::npos) << a.substr(0, 300);
+  EXPECT_NE(a.find("\"BTCUSDT\""), std::string::npos);
+  EXPECT_NE(a.find("\"assets\":[{"), std::string::npos);
+  EXPECT_NE(a.find("\"frames\":" + std::to_string(frames.size())), std::string::npos);
+  EXPECT_NE(a.find(",\"errors\":0}"), std::string::npos) << a.substr(a.size() - 200);
+  // A different session gives a different result (the output depends on the input).
+  const auto other = write_jsonl(dir_.file("o.jsonl"), binance_session(12000, 8));
+  EXPECT_NE(replay({other}, FileFormat::kAuto), a);
+}
+
+// Verifies a capture and its JSONL export replay to identical output.
+TEST_F(ReplayTest, CaptureAndExportReplayAlike) {
+  auto frames = binance_session(5000, 11);
+  frames.push_back(
+      make_frame(frames.back().recv_wall_ns + 1, "down silence", FrameChannel::kStatus));
+  const std::string cap = dir_.file("s.ldcap");
+  write_capture(cap, frames, 700);
+  std::ostringstream exported;
+  ASSERT_EQ(app::run_export({cap}, FileFormat::kAuto, exported), 0);
+  const std::string jsonl = dir_.file("s.jsonl");
+  std::ofstream(jsonl, std::ios::binary) << exported.str();
+  const std::string from_capture = replay({cap}, FileFormat::kAuto);
+  EXPECT_EQ(from_capture, replay({jsonl}, FileFormat::kJsonl));
+  EXPECT_NE(from_capture.find("\"partial\":true"), std::string::npos);  // the gap is replayed
+  // JSONL back into a capture (import of frames from other tools) replays alike too.
+  const std::string back = dir_.file("back.ldcap");
+  ASSERT_EQ(app::run_export_capture({jsonl}, FileFormat::kJsonl, back), 0);
+  EXPECT_EQ(replay({back}, FileFormat::kAuto), from_capture);
+  // Export of the export is the same text: nothing is lost in JSONL.
+  std::ostringstream again;
+  ASSERT_EQ(app::run_export({jsonl}, FileFormat::kAuto, again), 0);
+  EXPECT_EQ(again.str(), exported.str());
+}
+
+// Verifies --speed paces by recorded time (a lower bound only) without changing the result.
+TEST_F(ReplayTest, SpeedPacesWithoutChangingTheResult) {
+  const auto frames = binance_session(50, 9);  // 1 s of recorded time
+  const auto path = write_jsonl(dir_.file("s.jsonl"), frames);
+  app::ReplayOptions o;
+  o.files = {path};
+  o.speed = 5;
+  std::ostringstream paced;
+  const auto t0 = std::chrono::steady_clock::now();
+  ASSERT_EQ(app::run_replay(app::default_config(), o, paced), 0);
+  EXPECT_GE(std::chrono::steady_clock::now() - t0, std::chrono::milliseconds(190));
+  EXPECT_EQ(paced.str(), replay({path}, FileFormat::kAuto));
+}
+
+// Verifies malformed frames and lines are counted in "errors", never fatal, and the rest of
+// the file is still replayed.
+TEST_F(ReplayTest, MalformedFramesAreCounted) {
+  auto frames = binance_session(300, 3);
+  const auto path = write_jsonl(dir_.file("s.jsonl"), frames);
+  std::ofstream(path, std::ios::app)
+      << "not json at all\n"
+      << R"({"ts_ns":1,"venue":"nowhere","frame":"{}"})"
+      << "\n"
+      << R"({"ts_ns":)" << kT0 + 100'000'000'000
+      << R"(,"venue":"binance","frame":"{\"stream\":\"btcusdt@aggTrade\",\"data\":{\"e\":\"aggTrade\",\"p\":\"x\"}}"})"
+      << "\n";
+  int code = -1;
+  const std::string out = replay({path}, FileFormat::kJsonl, &code);
+  EXPECT_EQ(code, 0);
+  EXPECT_NE(out.find("\"errors\":3}"), std::string::npos) << out.substr(out.size() - 100);
+  EXPECT_NE(out.find("\"frames\":" + std::to_string(frames.size() + 1)), std::string::npos);
+}
+
+// Verifies a damaged capture replays the frames before the damage and counts one error.
+TEST_F(ReplayTest, TruncatedCaptureReplaysFramesBefore) {
+  const auto frames = binance_session(3000, 5);
+  const std::string cap = dir_.file("s.ldcap");
+  write_capture(cap, frames, 1000);
+  fs::resize_file(cap, fs::file_size(cap) - 10);
+  int code = -1;
+  const std::string out = replay({cap}, FileFormat::kCapture, &code);
+  EXPECT_EQ(code, 0);
+  EXPECT_NE(out.find("\"frames\":3000,"), std::string::npos) << out.substr(out.size() - 100);
+  EXPECT_NE(out.find("\"errors\":1}"), std::string::npos);
+}
+
+// Verifies an unreadable file is a usage error (exit 2) before anything is printed.
+TEST_F(ReplayTest, MissingFileIsAnError) {
+  int code = -1;
+  EXPECT_EQ(replay({dir_.file("nope.ldcap")}, FileFormat::kAuto, &code), "");
+  EXPECT_EQ(code, 2);
+}
+
+}  // namespace
+}  // namespace levdyn::capture
