@@ -31,8 +31,12 @@ using tcp = boost::asio::ip::tcp;
 struct Server::Impl : std::enable_shared_from_this<Server::Impl> {
   // ---------------------------------------------------------------- push stream ----
   struct StreamClient {
-    explicit StreamClient(beast::tcp_stream&& s) : ws(std::move(s)) {}
+    explicit StreamClient(beast::tcp_stream&& s)
+        : ws(std::move(s)), close_deadline(ws.get_executor()) {}
     websocket::stream<beast::tcp_stream> ws;
+    // Bounds the slow-consumer close: a timer of its own, since the tcp_stream's expiry must
+    // not be set while both a read and a write are pending on it.
+    net::steady_timer close_deadline;
     beast::flat_buffer buffer;
     std::deque<std::string> queue;
     std::size_t queued_bytes = 0;
@@ -215,7 +219,10 @@ struct Server::Impl : std::enable_shared_from_this<Server::Impl> {
       // Tell the client why with a close frame (1008 "slow consumer"). A write may be pending
       // on a socket the client does not drain: the close follows it, and the socket is closed
       // outright if neither completes within 5 s.
-      beast::get_lowest_layer(c->ws).expires_after(std::chrono::seconds(5));
+      c->close_deadline.expires_after(std::chrono::seconds(5));
+      c->close_deadline.async_wait([c](boost::system::error_code ec) {
+        if (!ec) beast::get_lowest_layer(c->ws).close();  // cancels what is still pending
+      });
       if (c->writing) {
         c->close_after_write = true;
       } else {
@@ -308,7 +315,10 @@ struct Server::Impl : std::enable_shared_from_this<Server::Impl> {
 
   static void send_slow_close(const ClientPtr& c) {
     c->ws.async_close(websocket::close_reason(websocket::close_code::policy_error, "slow consumer"),
-                      [c](boost::system::error_code) { beast::get_lowest_layer(c->ws).close(); });
+                      [c](boost::system::error_code) {
+                        c->close_deadline.cancel();
+                        beast::get_lowest_layer(c->ws).close();
+                      });
   }
 
   void stream_write(const ClientPtr& c) {
@@ -323,7 +333,10 @@ struct Server::Impl : std::enable_shared_from_this<Server::Impl> {
                         c->writing = false;
                         if (c->close_after_write) {
                           c->close_after_write = false;
-                          if (ec) return beast::get_lowest_layer(c->ws).close();
+                          if (ec) {
+                            c->close_deadline.cancel();
+                            return beast::get_lowest_layer(c->ws).close();
+                          }
                           return send_slow_close(c);
                         }
                         if (ec) return self->drop_client(c, false);

@@ -106,7 +106,12 @@ class StreamTest(unittest.TestCase):
                 self.assertIn(d["venue"], ("binance", "okx"))
                 self.assertEqual(d["asset"], "SOL")
                 self.assertIn(d["position"], ("long", "short"))
-                self.assertGreater(d["notional_usd"], 0)
+                if d["venue"] == "binance":
+                    self.assertGreater(d["notional_usd"], 0)
+                elif "notional_usd" in d:
+                    self.assertGreater(d["notional_usd"], 0)
+                # else: OKX sizes untracked instIds in contracts, and without the contract
+                # value levdyn leaves the notional out rather than invent it.
         asyncio.run(go())
 
     def test_protocol_errors(self):
@@ -136,7 +141,9 @@ class SlowConsumerTest(unittest.TestCase):
                 slow_sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
                 slow = await websockets.connect(demo.url, sock=slow_sock, max_queue=1,
                                                 read_limit=2 ** 12, ping_interval=None)
-                fast = await websockets.connect(demo.url)
+                # The fast client's library drains the socket into an unbounded queue, so
+                # the blocking /metrics reads below never make it look slow to the server.
+                fast = await websockets.connect(demo.url, max_queue=None)
                 topics = ["metrics.BTC", "metrics.ETH"]
                 for ws in (slow, fast):
                     await ws.send(json.dumps({"op": "subscribe", "topics": topics}))
@@ -149,7 +156,8 @@ class SlowConsumerTest(unittest.TestCase):
                     await recv_json(fast)
                     received += 1
                     if received % 50 == 0:
-                        dropped = demo.metric("levdyn_stream_clients_dropped_total") or 0
+                        dropped = await asyncio.get_running_loop().run_in_executor(
+                            None, demo.metric, "levdyn_stream_clients_dropped_total") or 0
                         if dropped >= 1:
                             break
                 self.assertGreaterEqual(dropped, 1, "slow client never dropped")
