@@ -52,8 +52,14 @@ std::shared_ptr<ssl::context> make_client_tls_context(const TlsSettings& tls) {
 }
 
 struct WsSession::Conn {
-  Conn(net::io_context& ioc, ssl::context& tls)
-      : resolver(ioc), ws(ioc, tls), heartbeat(ioc), watchdog(ioc), rotation(ioc) {}
+  // The read buffer's limit is the maximum message size (see on_tls_handshake).
+  Conn(net::io_context& ioc, ssl::context& tls, std::size_t max_message)
+      : resolver(ioc),
+        ws(ioc, tls),
+        buffer(max_message),
+        heartbeat(ioc),
+        watchdog(ioc),
+        rotation(ioc) {}
   tcp::resolver resolver;
   websocket::stream<beast::ssl_stream<beast::tcp_stream>> ws;
   beast::flat_buffer buffer;
@@ -151,7 +157,7 @@ void WsSession::connect() {
     schedule_reconnect(tuning_.backoff_max);
     return;
   }
-  auto c = std::make_shared<Conn>(ioc_, *tls_);
+  auto c = std::make_shared<Conn>(ioc_, *tls_, tuning_.max_frame_bytes);
   conn_ = c;
   c->resolver.async_resolve(
       url_.host, url_.port,
@@ -203,7 +209,12 @@ void WsSession::on_tls_handshake(ConnPtr c, boost::system::error_code ec) {
   c->ws.set_option(websocket::stream_base::decorator([](websocket::request_type& req) {
     req.set(boost::beast::http::field::user_agent, "levdyn");
   }));
-  c->ws.read_message_max(tuning_.max_frame_bytes);
+  // The maximum message size is the read buffer's limit, which fails the read with
+  // buffer_overflow and leaves the reason to us. Beast's own read_message_max would answer with
+  // close 1009 and an SSL shutdown; a peer still sending then fails that shutdown
+  // ("application data after close notify"), whose error replaces message_too_big, so the
+  // fault was counted as read_error.
+  c->ws.read_message_max(0);
   // Pings, pongs and close frames are traffic too: they keep a quiet channel alive.
   // A raw pointer: the callback lives inside *c, so a shared_ptr here would be a cycle.
   c->ws.control_callback([raw = c.get()](websocket::frame_type kind, beast::string_view) {
@@ -260,7 +271,7 @@ void WsSession::on_read(ConnPtr c, boost::system::error_code ec, std::size_t byt
              static_cast<unsigned>(reason.code), reason.reason.c_str());
     return fail(c, core::FeedReason::kClosedByPeer, ec, "read");
   }
-  if (ec == websocket::error::message_too_big) {
+  if (ec == websocket::error::buffer_overflow || ec == websocket::error::message_too_big) {
     return fail(c, core::FeedReason::kFrameTooLarge, ec, "read");
   }
   if (ec) return fail(c, core::FeedReason::kReadError, ec, "read");
