@@ -8,7 +8,7 @@ CONFIG     ?= deploy/levdyn.yaml
 CMAKE_ARGS ?=
 
 .PHONY: all deps deps-test build run demo test test-asan test-tsan fuzz fuzz-build fuzz-smoke bench image \
-        test-image clean format
+        test-image clean format soak
 
 all: build
 
@@ -78,6 +78,12 @@ image: deps
 # Builds the image, runs `levdyn demo` in it and reads /healthz and /metrics from the host.
 test-image: deps-test
 	tests/image/image_test.sh localhost/levdyn:test
+
+# Soak (not part of make test): levdyn for SOAK_SECONDS (default 600) against the simulator
+# and the hostile Binance peer; RSS, fds and event counts checked, a markdown summary printed.
+soak: deps-test $(BUILD)/build.ninja
+	cmake --build $(BUILD) -j $(JOBS) --target levdyn
+	/usr/bin/python3 scripts/soak.py --binary $(BUILD)/levdyn
 
 clean:
 	rm -rf $(BUILD) build-asan build-tsan build-bench build-fuzz
