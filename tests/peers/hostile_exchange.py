@@ -16,6 +16,16 @@
 # its path is printed as "CERT <path>" (give it to levdyn as tls.ca_file). Then the server
 # prints "PORT <n>" on stdout once listening.
 #
+# Example, by hand:
+#   /usr/bin/python3 tests/peers/hostile_exchange.py --events /tmp/hostile.jsonl
+#     -> CERT /tmp/hostile-exchange-XXXX/cert.pem, PORT 40123
+#   LEVDYN_TLS_CA_FILE=/tmp/hostile-exchange-XXXX/cert.pem \
+#   LEVDYN_VENUES_BINANCE_WS_URL=wss://127.0.0.1:40123/market \
+#   LEVDYN_VENUES_BINANCE_REST_URL=https://127.0.0.1:40123 \
+#   LEVDYN_VENUES_BINANCE_SILENCE_TIMEOUT=2s build/levdyn serve --config CONFIG
+#   (CONFIG with the other venues disabled); then watch /metrics and /v1/feeds.
+# tests/reliability/hostile_exchange_test.py and scripts/soak.py drive it this way.
+#
 # THE SCENARIO (JSON, --scenario FILE; DEFAULT_SCENARIO below without it). Each WebSocket
 # upgrade request is one connection attempt, numbered from 1; attempt n plays
 # scenario["connections"][n-1] (with "repeat": true the list wraps around; past its end
