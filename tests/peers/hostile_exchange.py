@@ -12,9 +12,9 @@
 #     GET /fapi/v1/openInterest?symbol= answers the scenario's "rest_open_interest" statuses
 #         first (default 429, 418, 503; 429/418 carry "Retry-After: <retry_after_s>"), then
 #         200 with a valid body, a distinct open interest per symbol.
-# Without --cert/--key a self-signed certificate for 127.0.0.1 is made in a temporary folder;
-# its path is printed as "CERT <path>" (give it to levdyn as tls.ca_file). Then the server
-# prints "PORT <n>" on stdout once listening.
+# Without --cert/--key a self-signed certificate for 127.0.0.1 is made in a temporary folder
+# (removed at exit); its path is printed as "CERT <path>" (give it to levdyn as tls.ca_file).
+# Then the server prints "PORT <n>" on stdout once listening.
 #
 # Example, by hand:
 #   /usr/bin/python3 tests/peers/hostile_exchange.py --events /tmp/hostile.jsonl
@@ -71,9 +71,11 @@
 # {"ev":"quiesced"} with the final totals; later connections stay quiet but healthy.
 import argparse
 import asyncio
+import atexit
 import http
 import json
 import os
+import shutil
 import signal
 import socket
 import ssl
@@ -439,6 +441,7 @@ async def main():
         scenario["symbols"] = [s for s in args.symbols.split(",") if s]
     if not args.cert:
         folder = tempfile.mkdtemp(prefix="hostile-exchange-")
+        atexit.register(shutil.rmtree, folder, True)
         args.cert, args.key = make_cert(folder)
         print("CERT %s" % args.cert, flush=True)
     ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
