@@ -217,8 +217,12 @@ TEST_F(DemoTest, RoutesAndErrors) {
 TEST_F(DemoTest, MetricsPassPromtool) {
   const auto port = demo_->port();
   ASSERT_NE(port, 0);
+  // Instruments are published per batch, assets on the engine's full publication: wait for
+  // both (a slow build, e.g. under TSan, may scrape between the two).
   ASSERT_TRUE(eventually(15s, [&] {
-    return http_get(port, "/metrics").body.find("levdyn_open_interest_usd{") != std::string::npos;
+    const auto body = http_get(port, "/metrics").body;
+    return body.find("levdyn_open_interest_usd{") != std::string::npos &&
+           body.find("levdyn_asset_open_interest_usd{") != std::string::npos;
   }));
   const auto r = http_get(port, "/metrics");
   EXPECT_EQ(r.status, 200);
