@@ -330,19 +330,25 @@ struct Conversion {
 
   [[nodiscard]] double usd(double contracts, double price, double xbt_usd) const noexcept {
     switch (kind) {
-      case core::ContractKind::kInverse: return contracts * cv;
+      case core::ContractKind::kInverse: return finite_or_absent(contracts * cv);
       case core::ContractKind::kLinear: {
         const double quote = contracts * cv * price;
-        return quote_xbt ? quote * xbt_usd : quote;
+        return finite_or_absent(quote_xbt ? quote * xbt_usd : quote);
       }
-      case core::ContractKind::kQuanto: return contracts * cv * price / settle_scale * xbt_usd;
+      case core::ContractKind::kQuanto:
+        return finite_or_absent(contracts * cv * price / settle_scale * xbt_usd);
     }
     return core::kAbsent;
   }
   [[nodiscard]] double base(double contracts, double price, double xbt_usd) const noexcept {
-    if (kind == core::ContractKind::kLinear) return contracts * cv;
+    if (kind == core::ContractKind::kLinear) return finite_or_absent(contracts * cv);
     const double u = usd(contracts, price, xbt_usd);
-    return price > 0.0 ? u / price : core::kAbsent;
+    return price > 0.0 ? finite_or_absent(u / price) : core::kAbsent;
+  }
+
+  /// Finite inputs can still overflow (1e300 contracts × 1e300): such a value is absent, not inf.
+  [[nodiscard]] static double finite_or_absent(double v) noexcept {
+    return std::isfinite(v) ? v : core::kAbsent;
   }
 };
 

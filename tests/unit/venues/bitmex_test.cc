@@ -1014,7 +1014,8 @@ TEST_F(BitmexCodecTest, MalformedFramesReturnErrorsAndLeaveStateUnchanged) {
       {"price zero", replace(ins, "90396.3", "0"), DecodeStatus::kBadNumber},
       {"price negative", replace(ins, "90396.3", "-90396.3"), DecodeStatus::kBadNumber},
       {"openInterest negative", replace(inst, "58922153", "-5"), DecodeStatus::kBadNumber},
-      {"markPrice zero", table_frame("instrument", "update", R"({"symbol":"XBTUSD","markPrice":0})"),
+      {"markPrice zero",
+       table_frame("instrument", "update", R"({"symbol":"XBTUSD","markPrice":0})"),
        DecodeStatus::kBadNumber},
       {"timestamp month 13",
        table_frame("instrument", "update",
@@ -1229,6 +1230,48 @@ TEST_F(BitmexCodecTest, MutatedFixturesNeverInventValues) {
   EXPECT_GT(decoded, 1000);
   EXPECT_GT(liquidations, 50);
   EXPECT_GT(errors, 5000);
+}
+
+// Verifies finite but absurd inputs whose products overflow (1e300 contracts × 1e300 price on
+// linear XBTUSDT) give absent values, never inf: liquidation and trade notionals, OI in USD.
+// The sizes that do not overflow (1e300 × 1e-6 XBT) are kept.
+TEST_F(BitmexCodecTest, OverflowingValuesAreAbsentNotInfinite) {
+  feed(read_fixture("liquidation_partial_empty_recorded_2024.json"), DecodeStatus::kIgnored);
+  feed(table_frame("liquidation", "insert", liq_row("big", "XBTUSDT", "Sell", "1e300", "1e300")),
+       DecodeStatus::kIgnored);
+  auto ev = feed(liq_delete("big", "XBTUSDT"), DecodeStatus::kOk);
+  ASSERT_EQ(ev.size(), 1u);
+  expect_fill(ev[0], "XBTUSDT", core::Side::kSell, 1e300);
+  expect_rel(ev[0].liq.quantity, 1e294);
+  EXPECT_FALSE(core::present(ev[0].liq.notional_usd)) << ev[0].liq.notional_usd;
+
+  ev = feed(replace(replace(kXbtUsdtPartial, "39700000", "1e300"), R"("markPrice":60000)",
+                    R"("markPrice":1e300)"),
+            DecodeStatus::kOk);
+  ASSERT_EQ(ev.size(), 2u);
+  ASSERT_EQ(ev[0].type, EventType::kOpenInterest);
+  EXPECT_EQ(ev[0].oi.contracts, 1e300);
+  expect_rel(ev[0].oi.base, 1e294);
+  EXPECT_FALSE(core::present(ev[0].oi.notional_usd)) << ev[0].oi.notional_usd;
+
+  feed(table_frame("trade", "partial", "", R"("keys":[],"filter":{"symbol":"XBTUSDT"},)"),
+       DecodeStatus::kIgnored);
+  ev = feed(table_frame("trade", "insert",
+                        R"({"timestamp":"2024-11-13T10:34:26.741Z","symbol":"XBTUSDT",)"
+                        R"("side":"Buy","size":1e300,"price":1e300})"),
+            DecodeStatus::kOk);
+  ASSERT_EQ(ev.size(), 1u);
+  expect_rel(ev[0].trade.quantity, 1e294);
+  EXPECT_FALSE(core::present(ev[0].trade.notional_usd)) << ev[0].trade.notional_usd;
+
+  // Inverse XBTUSD: 1e300 USD at a price of 1e-300 would be 1e600 BTC.
+  ev = feed(
+      table_frame("liquidation", "insert", liq_row("tiny", "XBTUSD", "Buy", "1e-300", "1e300")),
+      DecodeStatus::kIgnored);
+  ev = feed(liq_delete("tiny"), DecodeStatus::kOk);
+  ASSERT_EQ(ev.size(), 1u);
+  EXPECT_EQ(ev[0].liq.notional_usd, 1e300);
+  EXPECT_FALSE(core::present(ev[0].liq.quantity)) << ev[0].liq.quantity;
 }
 
 // ---------------------------------------------------------------------------------------------
