@@ -464,24 +464,19 @@ class BitmexCodec final : public Codec {
         throw std::invalid_argument("venues.bitmex.symbols: invalid symbol '" + raw + "'");
       }
       if (syms_.find(symbol) != syms_.end()) continue;
-      Sym s;
-      s.id = table_.find(core::Venue::kBitmex, symbol);
-      if (s.id == kNoInstrument) {
-        // No metadata: add a spec with an unknown contract value; conversions wait for the
-        // instrument table's row (multiplier, isInverse, isQuanto).
-        s.id = table_.add(make_spec(symbol, derive_asset(symbol), core::ContractKind::kLinear,
-                                    core::kAbsent));
-      } else {
-        const core::InstrumentInfo& info = table_.get(s.id);
-        s.conv.kind = info.kind;
-        s.conv.cv = info.contract_value;
-      }
+      const Sym s = tracked_sym(symbol);
       if (s.id == kNoInstrument) {
         throw std::invalid_argument("venues.bitmex.symbols: the instrument table cannot hold '" +
                                     raw + "'");
       }
       syms_.emplace(symbol, s);
       symbols_.push_back(std::move(symbol));
+    }
+    // No symbols configured (`levdyn normalize`): every instrument is tracked as seen (gate()),
+    // as the other codecs do; XBTUSD then is a tracked instrument, not only the reference.
+    accept_all_ = settings.symbols.empty();
+    if (accept_all_) {
+      syms_.emplace(std::string(kXbtReference), tracked_sym(std::string(kXbtReference)));
     }
     if (syms_.find(kXbtReference) == syms_.end()) {
       // Reference only: its mark prices quanto / XBT-quoted values; it emits nothing.
@@ -837,7 +832,14 @@ class BitmexCodec final : public Codec {
       return true;
     }
     auto it = syms_.find(r.symbol);
-    if (it == syms_.end()) return false;  // untracked
+    if (it == syms_.end()) {
+      if (!accept_all_ || syms_.size() >= kMaxAcceptedSymbols || !valid_symbol(r.symbol)) {
+        return false;  // untracked
+      }
+      const Sym added = tracked_sym(std::string(r.symbol));
+      if (added.id == kNoInstrument) return false;  // instrument table full
+      it = syms_.emplace(std::string(r.symbol), added).first;
+    }
     Sym& sym = it->second;
     if (sym.reference_only && t != kInstrument) return false;
     if (!in_partial && !table_partial_[static_cast<std::size_t>(t)] &&
@@ -959,6 +961,23 @@ class BitmexCodec final : public Codec {
     out.push_back(e);
   }
 
+  /// A tracked instrument: its bundled contract spec, or (no metadata) a spec with an unknown
+  /// contract value whose conversions wait for the instrument table's row (multiplier,
+  /// isInverse, isQuanto). id is kNoInstrument when the instrument table is full.
+  Sym tracked_sym(const std::string& symbol) {
+    Sym s;
+    s.id = table_.find(core::Venue::kBitmex, symbol);
+    if (s.id == kNoInstrument) {
+      s.id = table_.add(make_spec(symbol, derive_asset(symbol), core::ContractKind::kLinear,
+                                  core::kAbsent));
+    } else {
+      const core::InstrumentInfo& info = table_.get(s.id);
+      s.conv.kind = info.kind;
+      s.conv.cv = info.contract_value;
+    }
+    return s;
+  }
+
   Sym* xbt_sym() {
     if (xbt_ == nullptr) {
       auto it = syms_.find(kXbtReference);
@@ -970,6 +989,8 @@ class BitmexCodec final : public Codec {
   VenueSettings settings_;
   core::InstrumentTable& table_;
   std::vector<std::string> symbols_;
+  bool accept_all_ = false;  // no symbols configured: every instrument is tracked as seen
+  static constexpr std::size_t kMaxAcceptedSymbols = 4096;
   std::unordered_map<std::string, Sym, SymbolHash, std::equal_to<>> syms_;
   // Resting liquidation orders come and go with every liquidation: their nodes and keys live in
   // a pool that keeps freed blocks, so a warm codec inserts and deletes orders without

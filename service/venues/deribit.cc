@@ -838,11 +838,33 @@ class DeribitCodec final : public Codec {
     if (symbol.empty()) return DecodeStatus::kMissingField;
     const auto it = ids_.find(symbol);
     if (it == ids_.end()) {
-      return valid_symbol(symbol) ? DecodeStatus::kIgnored : DecodeStatus::kUnknownMessage;
+      if (!valid_symbol(symbol)) return DecodeStatus::kUnknownMessage;
+      // No symbols configured (`levdyn normalize`): every instrument is tracked as seen, as the
+      // other codecs do; bounded like their symbol caches.
+      if (!symbols_.empty() || entries_.size() >= kMaxAcceptedInstruments) {
+        return DecodeStatus::kIgnored;
+      }
+      try {
+        InstrumentId id = table_.find(core::Venue::kDeribit, symbol);
+        if (id == kNoInstrument) id = table_.add(derived_spec(symbol));
+        if (id == kNoInstrument) return DecodeStatus::kUnknownMessage;  // table full
+        const core::InstrumentInfo& info = table_.get(id);
+        auto added = std::make_unique<Entry>();
+        added->id = id;
+        added->kind = info.kind;
+        added->contract_value = info.contract_value > 0.0 ? info.contract_value : 1.0;
+        entry = added.get();
+        entries_.push_back(std::move(added));  // first: ids_ never holds a pointer it does not own
+        ids_.emplace(std::string(symbol), entry);
+      } catch (...) {
+        return DecodeStatus::kUnknownMessage;  // out of memory: count it, do not crash
+      }
+      return DecodeStatus::kOk;
     }
     entry = it->second;
     return DecodeStatus::kOk;
   }
+  static constexpr std::size_t kMaxAcceptedInstruments = 4096;
 
   VenueSettings settings_;
   core::InstrumentTable& table_;
