@@ -361,7 +361,9 @@ class OkxCodec final : public Codec {
   [[nodiscard]] std::vector<RestPoll> rest_polls() const override { return {}; }  // OI is on WS
 
   [[nodiscard]] std::string_view liquidation_completeness() const noexcept override {
-    return "partial";  // "doesn't represent the total number of liquidations on OKX"
+    // At most one order per contract per second and "not the total number of liquidations on
+    // OKX": a sample, as its events say (Completeness::kThrottled).
+    return "throttled";
   }
 
   void on_connected(std::uint16_t /*endpoint*/) override {}  // no per-connection state

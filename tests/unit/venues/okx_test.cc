@@ -470,7 +470,7 @@ TEST_F(OkxCodecTest, Heartbeat) {
   EXPECT_EQ(hb.interval, std::chrono::seconds(25));
   EXPECT_EQ(hb.text, "ping");
   EXPECT_TRUE(codec_->rest_polls().empty());
-  EXPECT_EQ(codec_->liquidation_completeness(), "partial");
+  EXPECT_EQ(codec_->liquidation_completeness(), "throttled");
   EXPECT_TRUE(codec_->liquidations_available());
 }
 
