@@ -29,6 +29,8 @@ namespace websocket = boost::beast::websocket;
 using tcp = boost::asio::ip::tcp;
 
 struct Server::Impl : std::enable_shared_from_this<Server::Impl> {
+  explicit Impl(net::io_context& context) : ioc(context) {}
+
   // ---------------------------------------------------------------- push stream ----
   struct StreamClient {
     explicit StreamClient(beast::tcp_stream&& s)
@@ -62,7 +64,7 @@ struct Server::Impl : std::enable_shared_from_this<Server::Impl> {
   ServerConfig config;
   ApiContext ctx;
   HttpCounters counters;
-  net::io_context ioc{1};
+  net::io_context& ioc;  // owned by Server
   tcp::acceptor acceptor{ioc};
   net::steady_timer stream_timer{ioc};
   std::list<SessionPtr> sessions;
@@ -70,6 +72,7 @@ struct Server::Impl : std::enable_shared_from_this<Server::Impl> {
   std::uint16_t port = 0;
   std::thread thread;
   bool running = false;
+  bool stopping = false;  // set on the io thread by stop(): the stream tick no longer re-arms
   std::uint64_t liq_cursor = 0;
   std::uint64_t cascade_cursor = 0;
 
@@ -409,12 +412,13 @@ struct Server::Impl : std::enable_shared_from_this<Server::Impl> {
     }
     stream_timer.expires_after(config.stream_poll);
     stream_timer.async_wait([self = shared_from_this()](boost::system::error_code ec) {
-      if (!ec) self->on_stream_tick();
+      if (!ec && !self->stopping) self->on_stream_tick();
     });
   }
 };
 
-Server::Server(ServerConfig config, ApiContext context) : impl_(std::make_shared<Impl>()) {
+Server::Server(ServerConfig config, ApiContext context)
+    : ioc_(std::make_unique<net::io_context>(1)), impl_(std::make_shared<Impl>(*ioc_)) {
   impl_->config = std::move(config);
   impl_->ctx = std::move(context);
 }
@@ -474,6 +478,7 @@ void Server::stop() {
   s.running = false;
   std::promise<void> done;
   net::post(s.ioc, [self = impl_, &done] {
+    self->stopping = true;
     boost::system::error_code ignored;
     self->acceptor.close(ignored);
     self->stream_timer.cancel();

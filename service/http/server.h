@@ -20,6 +20,10 @@
 #include "service/http/prom_exposition.h"
 #include "service/http/router.h"
 
+namespace boost::asio {
+class io_context;
+}  // namespace boost::asio
+
 namespace levdyn::http {
 
 struct ServerConfig {
@@ -59,6 +63,9 @@ class Server {
 
  private:
   struct Impl;
+  // Declared before impl_, so destroyed after it: handlers still queued at exit hold the Impl,
+  // and destroying the io_context destroys them, which frees the Impl (no ownership cycle).
+  std::unique_ptr<boost::asio::io_context> ioc_;
   std::shared_ptr<Impl> impl_;
 };
 

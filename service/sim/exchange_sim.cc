@@ -42,6 +42,8 @@ std::int64_t wall_ns() {
 }  // namespace
 
 struct ExchangeSimulator::Impl : std::enable_shared_from_this<ExchangeSimulator::Impl> {
+  explicit Impl(net::io_context& context) : ioc(context) {}
+
   struct WsClient {
     explicit WsClient(beast::ssl_stream<beast::tcp_stream>&& s) : ws(std::move(s)) {}
     websocket::stream<beast::ssl_stream<beast::tcp_stream>> ws;
@@ -56,7 +58,7 @@ struct ExchangeSimulator::Impl : std::enable_shared_from_this<ExchangeSimulator:
 
   SimulatorConfig config;
   ScenarioSpec spec;
-  net::io_context ioc{1};
+  net::io_context& ioc;  // owned by ExchangeSimulator
   ssl::context tls{ssl::context::tls_server};
   tcp::acceptor acceptor{ioc};
   net::steady_timer tick{ioc};
@@ -70,6 +72,7 @@ struct ExchangeSimulator::Impl : std::enable_shared_from_this<ExchangeSimulator:
   mutable std::mutex counters_mu;
   VenueCounters counters_copy[core::kVenueCount];
   bool running = false;
+  bool stopping = false;  // set on the io thread by stop(): ticks no longer re-arm
 
   VenueProtocol* protocol_for(std::string_view segment) {
     for (auto& p : protocols) {
@@ -245,12 +248,13 @@ struct ExchangeSimulator::Impl : std::enable_shared_from_this<ExchangeSimulator:
     }
     tick.expires_after(std::chrono::milliseconds(100));
     tick.async_wait([self = shared_from_this()](boost::system::error_code ec) {
-      if (!ec) self->on_tick();
+      if (!ec && !self->stopping) self->on_tick();
     });
   }
 };
 
-ExchangeSimulator::ExchangeSimulator(SimulatorConfig config) : impl_(std::make_shared<Impl>()) {
+ExchangeSimulator::ExchangeSimulator(SimulatorConfig config)
+    : ioc_(std::make_unique<net::io_context>(1)), impl_(std::make_shared<Impl>(*ioc_)) {
   impl_->config = std::move(config);
   if (!scenario_by_name(impl_->config.scenario, impl_->spec)) {
     throw std::invalid_argument("unknown scenario '" + impl_->config.scenario +
@@ -298,6 +302,7 @@ void ExchangeSimulator::stop() {
   s.running = false;
   std::promise<void> done;
   net::post(s.ioc, [&s, &done] {
+    s.stopping = true;
     boost::system::error_code ignored;
     s.acceptor.close(ignored);
     s.tick.cancel();

@@ -13,6 +13,10 @@
 #include "core/events.h"
 #include "service/sim/venue_protocol.h"
 
+namespace boost::asio {
+class io_context;
+}  // namespace boost::asio
+
 namespace levdyn::sim {
 
 struct SimulatorConfig {
@@ -54,6 +58,9 @@ class ExchangeSimulator {
 
  private:
   struct Impl;
+  // Declared before impl_, so destroyed after it: handlers still queued at exit hold the Impl,
+  // and destroying the io_context destroys them, which frees the Impl (no ownership cycle).
+  std::unique_ptr<boost::asio::io_context> ioc_;
   std::shared_ptr<Impl> impl_;  // shared: in-flight handlers keep it alive
 };
 
