@@ -12,6 +12,7 @@ WORKDIR /src
 COPY CMakeLists.txt CMakePresets.json ./
 COPY cmake cmake
 COPY core core
+COPY proto proto
 COPY service service
 COPY tests tests
 COPY deploy deploy
