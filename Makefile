@@ -73,7 +73,7 @@ bench: deps
 
 # The container image, built without a Docker engine (../shared/tools/container-build.sh).
 image: deps
-	../shared/tools/container-build.sh all . localhost/levdyn:latest -f Dockerfile
+	../shared/tools/container-build.sh all . localhost/levdyn:latest -f Dockerfile --format docker
 
 # Builds the image, runs `levdyn demo` in it and reads /healthz and /metrics from the host.
 test-image: deps-test

@@ -10,7 +10,13 @@ TAG=${1:-localhost/levdyn:test}
 CB=../shared/tools/container-build.sh
 [ -x "$CB" ] || { echo "image_test: $CB not found (../shared must sit beside the project)" >&2; exit 1; }
 
-"$CB" all . "$TAG" -f Dockerfile
+# Docker image format: the OCI format has no HEALTHCHECK, which buildah would drop.
+"$CB" all . "$TAG" -f Dockerfile --format docker
+hc=$("$CB" podman image inspect --format '{{json .HealthCheck}}' "$TAG")
+case "$hc" in
+  *healthcheck*) echo "image_test: HEALTHCHECK kept: $hc" ;;
+  *) echo "image_test: FAIL: the image has no HEALTHCHECK ($hc)" >&2; exit 1 ;;
+esac
 
 size=$("$CB" podman image inspect --format '{{.Size}}' "$TAG")
 echo "image_test: image $TAG size $size bytes ($((size / 1048576)) MiB)"
