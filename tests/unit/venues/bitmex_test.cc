@@ -30,9 +30,13 @@
 #include "core/instrument_table.h"
 #include "service/venues/codec.h"
 #include "service/venues/metadata.h"
+#include "tests/support/venue_fixtures.h"
 
 namespace levdyn::venues {
 namespace {
+
+using test::trim;
+using test::replace;
 
 using core::EventType;
 using core::NormalizedEvent;
@@ -44,24 +48,7 @@ constexpr std::int64_t kMs = 1'000'000;
 std::string fixture_dir() { return std::string(LEVDYN_SHARED_DIR) + "/fixtures/bitmex"; }
 
 std::string read_fixture(const std::string& name) {
-  std::ifstream in(fixture_dir() + "/" + name, std::ios::binary);
-  EXPECT_TRUE(in) << "cannot open fixture " << name;
-  std::stringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
-}
-
-std::string trim(std::string s) {
-  while (!s.empty() && (s.back() == '\n' || s.back() == '\r' || s.back() == ' ')) s.pop_back();
-  return s;
-}
-
-/// Returns `s` with the first occurrence of `from` replaced; fails the test if absent.
-std::string replace(std::string s, const std::string& from, const std::string& to) {
-  const auto at = s.find(from);
-  EXPECT_NE(at, std::string::npos) << from << " not in " << s;
-  if (at != std::string::npos) s.replace(at, from.size(), to);
-  return s;
+  return test::read_fixture_file(fixture_dir() + "/" + name);
 }
 
 /// |a − b| within a relative 1e-12 of b (for values computed in another order).

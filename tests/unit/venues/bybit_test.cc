@@ -19,9 +19,12 @@
 #include "core/instrument_table.h"
 #include "service/venues/codec.h"
 #include "service/venues/metadata.h"
+#include "tests/support/venue_fixtures.h"
 
 namespace levdyn::venues {
 namespace {
+
+using test::replace;
 
 using core::EventType;
 using core::NormalizedEvent;
@@ -39,14 +42,6 @@ std::string read_fixture(const std::string& name) {
   ss << in.rdbuf();
   std::string s = ss.str();
   while (!s.empty() && (s.back() == '\n' || s.back() == '\r' || s.back() == ' ')) s.pop_back();
-  return s;
-}
-
-/// Returns `s` with the first occurrence of `from` replaced; fails the test if absent.
-std::string replace(std::string s, const std::string& from, const std::string& to) {
-  const auto at = s.find(from);
-  EXPECT_NE(at, std::string::npos) << from << " not in " << s;
-  if (at != std::string::npos) s.replace(at, from.size(), to);
   return s;
 }
 

@@ -20,9 +20,12 @@
 #include "core/instrument_table.h"
 #include "service/venues/codec.h"
 #include "service/venues/metadata.h"
+#include "tests/support/venue_fixtures.h"
 
 namespace levdyn::venues {
 namespace {
+
+using test::trim;
 
 using core::EventType;
 using core::NormalizedEvent;
@@ -34,16 +37,7 @@ constexpr std::int64_t kMs = 1'000'000;
 std::string fixture_dir() { return std::string(LEVDYN_SHARED_DIR) + "/fixtures/okx"; }
 
 std::string read_fixture(const std::string& name) {
-  std::ifstream in(fixture_dir() + "/" + name, std::ios::binary);
-  EXPECT_TRUE(in) << "cannot open fixture " << name;
-  std::stringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
-}
-
-std::string trim(std::string s) {
-  while (!s.empty() && (s.back() == '\n' || s.back() == '\r' || s.back() == ' ')) s.pop_back();
-  return s;
+  return test::read_fixture_file(fixture_dir() + "/" + name);
 }
 
 core::InstrumentSpec spec(const std::string& symbol, const std::string& asset,
