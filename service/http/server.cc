@@ -72,7 +72,6 @@ struct Server::Impl : std::enable_shared_from_this<Server::Impl> {
   std::uint16_t port = 0;
   std::thread thread;
   bool running = false;
-  bool stopping = false;  // set on the io thread by stop(): the stream tick no longer re-arms
   std::uint64_t liq_cursor = 0;
   std::uint64_t cascade_cursor = 0;
 
@@ -412,7 +411,7 @@ struct Server::Impl : std::enable_shared_from_this<Server::Impl> {
     }
     stream_timer.expires_after(config.stream_poll);
     stream_timer.async_wait([self = shared_from_this()](boost::system::error_code ec) {
-      if (!ec && !self->stopping) self->on_stream_tick();
+      if (!ec) self->on_stream_tick();
     });
   }
 };
@@ -478,7 +477,6 @@ void Server::stop() {
   s.running = false;
   std::promise<void> done;
   net::post(s.ioc, [self = impl_, &done] {
-    self->stopping = true;
     boost::system::error_code ignored;
     self->acceptor.close(ignored);
     self->stream_timer.cancel();

@@ -72,7 +72,6 @@ struct ExchangeSimulator::Impl : std::enable_shared_from_this<ExchangeSimulator:
   mutable std::mutex counters_mu;
   VenueCounters counters_copy[core::kVenueCount];
   bool running = false;
-  bool stopping = false;  // set on the io thread by stop(): ticks no longer re-arm
 
   VenueProtocol* protocol_for(std::string_view segment) {
     for (auto& p : protocols) {
@@ -248,7 +247,7 @@ struct ExchangeSimulator::Impl : std::enable_shared_from_this<ExchangeSimulator:
     }
     tick.expires_after(std::chrono::milliseconds(100));
     tick.async_wait([self = shared_from_this()](boost::system::error_code ec) {
-      if (!ec && !self->stopping) self->on_tick();
+      if (!ec) self->on_tick();
     });
   }
 };
@@ -302,7 +301,6 @@ void ExchangeSimulator::stop() {
   s.running = false;
   std::promise<void> done;
   net::post(s.ioc, [&s, &done] {
-    s.stopping = true;
     boost::system::error_code ignored;
     s.acceptor.close(ignored);
     s.tick.cancel();
