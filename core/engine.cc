@@ -550,6 +550,7 @@ HawkesFitResult run_fit_job(const HawkesFitJob& job) {
   r.arrivals_seen = job.arrivals_seen;
   r.fit = fit_hawkes(job.times_ns, job.t0_ns, job.t1_ns, job.options);
   r.fallback_beta = job.options.beta_hint;
+  if (r.fit.params.valid()) return r;  // the fallback is used only without an estimate
   double s = 0;
   for (const std::int64_t t : job.times_ns) {
     if (t < job.t0_ns || t > job.t1_ns) continue;
@@ -590,6 +591,7 @@ void Engine::collect_fit_jobs(std::int64_t now_ns, std::vector<HawkesFitJob>& ou
                          std::min(first_now_ns_, earliest));
     job.options.min_events = config_.hawkes_min_events;
     job.options.beta_hint = kNsPerSecond / static_cast<double>(config_.hawkes_decay_ns);
+    job.options.warm_start = a->params;  // NaN before the first estimate: a cold fit
     a->arrivals_at_job = a->arrivals;
     a->last_job_ns = now_ns_;
     out.push_back(std::move(job));

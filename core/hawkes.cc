@@ -159,6 +159,106 @@ Minimum lbfgs(const Objective& fn, Vec x, int max_iterations) noexcept {
   return best;
 }
 
+constexpr double kTieResolutionS = 1e-3;
+
+void spread_ties(std::vector<double>& t, double resolution) noexcept {
+  const std::size_t n = t.size();
+  for (std::size_t i = 0; i < n;) {
+    std::size_t j = i + 1;
+    while (j < n && t[j] == t[i]) ++j;
+    if (j - i > 1) {
+      const double room = j < n ? std::min(resolution, t[j] - t[i]) : resolution;
+      const double step = room / static_cast<double>(j - i);
+      for (std::size_t k = i + 1; k < j; ++k) t[k] = t[i] + step * static_cast<double>(k - i);
+    }
+    i = j;
+  }
+}
+
+/// Newton's method on the log-likelihood in y = (log μ, log α, log β), from a previous
+/// estimate: the likelihood, gradient and Hessian come from one pass over the arrivals, and
+/// from a nearby start it converges in a few steps. Succeeds only at a strict local maximum
+/// (−H positive definite) with η < 1; anything else leaves the fit to the multi-start grid.
+struct NewtonResult {
+  double mu, alpha, beta, ll;
+  int iterations;
+  bool ok;
+};
+
+NewtonResult newton_refine(const std::vector<double>& t, double horizon, HawkesParams p) noexcept {
+  constexpr int kMaxIterations = 30;
+  constexpr double kStepTol = 1e-9;  // in log-parameters: a relative change of 1e-9
+  NewtonResult r{p.mu, p.alpha, p.beta, -kInf, 0, false};
+  if (!(r.mu > 0) || !(r.alpha > 0) || !(r.beta > 0) || !(r.alpha < r.beta)) return r;
+  double g[3], h[6];
+  r.ll = hawkes_log_likelihood(t, horizon, r.mu, r.alpha, r.beta, g, h);
+  if (!std::isfinite(r.ll)) return r;
+  for (int it = 0; it < kMaxIterations; ++it) {
+    r.iterations = it + 1;
+    const double x[3] = {r.mu, r.alpha, r.beta};
+    // Gradient and negated Hessian in y: g_y = x∘g, H_y = D H D + diag(x∘g).
+    const double gy[3] = {x[0] * g[0], x[1] * g[1], x[2] * g[2]};
+    const double m00 = -(x[0] * x[0] * h[0] + gy[0]);
+    const double m01 = -(x[0] * x[1] * h[1]);
+    const double m02 = -(x[0] * x[2] * h[2]);
+    const double m11 = -(x[1] * x[1] * h[3] + gy[1]);
+    const double m12 = -(x[1] * x[2] * h[4]);
+    const double m22 = -(x[2] * x[2] * h[5] + gy[2]);
+    // Cholesky of the 3×3 M = −H_y; not positive definite: not near a maximum.
+    const double l00sq = m00;
+    if (!(l00sq > 0)) return r;
+    const double l00 = std::sqrt(l00sq);
+    const double l10 = m01 / l00, l20 = m02 / l00;
+    const double l11sq = m11 - l10 * l10;
+    if (!(l11sq > 0)) return r;
+    const double l11 = std::sqrt(l11sq);
+    const double l21 = (m12 - l20 * l10) / l11;
+    const double l22sq = m22 - l20 * l20 - l21 * l21;
+    if (!(l22sq > 0)) return r;
+    const double l22 = std::sqrt(l22sq);
+    // Solve M·Δ = g_y (an ascent step).
+    const double z0 = gy[0] / l00;
+    const double z1 = (gy[1] - l10 * z0) / l11;
+    const double z2 = (gy[2] - l20 * z0 - l21 * z1) / l22;
+    const double d2 = z2 / l22;
+    const double d1 = (z1 - l21 * d2) / l11;
+    const double d0 = (z0 - l10 * d1 - l20 * d2) / l00;
+    const double slope = gy[0] * d0 + gy[1] * d1 + gy[2] * d2;  // > 0: M is positive definite
+    const double dmax = std::max({std::fabs(d0), std::fabs(d1), std::fabs(d2)});
+    if (dmax < kStepTol) {
+      r.ok = true;
+      return r;
+    }
+    double step = dmax > 1.0 ? 1.0 / dmax : 1.0;  // at most a factor e per iteration
+    bool accepted = false;
+    for (int ls = 0; ls < 30; ++ls, step *= 0.5) {
+      const double mu = x[0] * std::exp(step * d0);
+      const double alpha = x[1] * std::exp(step * d1);
+      const double beta = x[2] * std::exp(step * d2);
+      if (!(alpha < beta)) continue;
+      double gn[3], hn[6];
+      const double ll = hawkes_log_likelihood(t, horizon, mu, alpha, beta, gn, hn);
+      if (!std::isfinite(ll) || ll < r.ll + 1e-4 * step * slope) continue;
+      const double gain = ll - r.ll;
+      r = {mu, alpha, beta, ll, r.iterations, false};
+      std::copy(gn, gn + 3, g);
+      std::copy(hn, hn + 6, h);
+      accepted = true;
+      if (step * dmax < kStepTol || gain <= 1e-14 * std::max(1.0, std::fabs(ll))) {
+        r.ok = true;
+        return r;
+      }
+      break;
+    }
+    if (!accepted) {
+      // No step gains: converged if the Newton step was already tiny in likelihood terms.
+      r.ok = slope <= 1e-10 * std::max(1.0, std::fabs(r.ll));
+      return r;
+    }
+  }
+  return r;
+}
+
 }  // namespace
 
 // ---- HawkesIntensity ---------------------------------------------------------------------------
@@ -196,51 +296,89 @@ void HawkesIntensity::set_params(const HawkesParams& p, double s_at_t, std::int6
 
 double hawkes_log_likelihood(const std::vector<double>& t, double horizon, double mu, double alpha,
                              double beta, double* grad) noexcept {
+  return hawkes_log_likelihood(t, horizon, mu, alpha, beta, grad, nullptr);
+}
+
+double hawkes_log_likelihood(const std::vector<double>& t, double horizon, double mu, double alpha,
+                             double beta, double* grad, double* hess) noexcept {
   if (!(mu > 0) || !(alpha >= 0) || !(beta > 0) || !(horizon > 0)) return -kInf;
   // Ozaki's recursion: A_i = Σ_{j<i} e^{−β(t_i−t_j)} = e^{−βΔ_i}(1 + A_{i−1}), and its
-  // β-derivative B_i = dA_i/dβ = e^{−βΔ_i}(B_{i−1} − Δ_i(1 + A_{i−1})).
-  double a = 0, b = 0;
+  // β-derivatives B_i = dA_i/dβ = e^{−βΔ_i}(B_{i−1} − Δ_i(1 + A_{i−1})) and
+  // C_i = d²A_i/dβ² = e^{−βΔ_i}(C_{i−1} − 2Δ_i·B_{i−1} + Δ_i²(1 + A_{i−1})).
+  // The compensator's S = Σ e^{−β(T−t_i)} = e^{−βr}(1 + A_n) with r = T − t_n, and its
+  // β-derivatives follow from the same recursion: one exp() per arrival in all.
+  double a = 0, b = 0, c = 0;
   double sum_log = 0, sum_inv = 0, sum_a_inv = 0, sum_b_inv = 0;
-  double comp = 0;      // Σ (1 − e^{−β(T−t_i)})
-  double comp_dt = 0;   // Σ (T − t_i) e^{−β(T−t_i)}
+  double sum_inv2 = 0, sum_a_inv2 = 0, sum_b_inv2 = 0, sum_aa_inv2 = 0, sum_ab_inv2 = 0;
+  double sum_bb_inv2 = 0, sum_c_inv = 0;
   double prev = 0;
   const std::size_t n = t.size();
   for (std::size_t i = 0; i < n; ++i) {
     if (i > 0) {
       const double dt = t[i] - prev;
       const double e = std::exp(-beta * dt);
-      b = e * (b - dt * (1.0 + a));
-      a = e * (1.0 + a);
+      const double one_a = 1.0 + a;
+      if (hess != nullptr) c = e * (c - 2.0 * dt * b + dt * dt * one_a);
+      b = e * (b - dt * one_a);
+      a = e * one_a;
     }
     prev = t[i];
     const double lambda = mu + alpha * a;
     if (!(lambda > 0)) return -kInf;
     sum_log += std::log(lambda);
+    if (grad == nullptr && hess == nullptr) continue;
     const double inv = 1.0 / lambda;
     sum_inv += inv;
     sum_a_inv += a * inv;
     sum_b_inv += b * inv;
-    const double rem = horizon - t[i];
-    const double er = std::exp(-beta * rem);
-    comp += 1.0 - er;
-    comp_dt += rem * er;
+    if (hess != nullptr) {
+      const double inv2 = inv * inv;
+      sum_inv2 += inv2;
+      sum_a_inv2 += a * inv2;
+      sum_b_inv2 += b * inv2;
+      sum_aa_inv2 += a * a * inv2;
+      sum_ab_inv2 += a * b * inv2;
+      sum_bb_inv2 += b * b * inv2;
+      sum_c_inv += c * inv;
+    }
   }
+  // S, −dS/dβ = Σ r_i e^{−βr_i} and d²S/dβ² = Σ r_i² e^{−βr_i}.
+  double s = 0, d = 0, e2 = 0;
+  if (n > 0) {
+    const double r = horizon - prev;
+    const double er = std::exp(-beta * r);
+    const double one_a = 1.0 + a;
+    s = er * one_a;
+    d = er * (r * one_a - b);
+    e2 = er * (c - 2.0 * r * b + r * r * one_a);
+  }
+  const double comp = static_cast<double>(n) - s;  // Σ (1 − e^{−β(T−t_i)})
   const double ll = sum_log - mu * horizon - alpha / beta * comp;
   if (grad != nullptr) {
     grad[0] = sum_inv - horizon;
     grad[1] = sum_a_inv - comp / beta;
-    grad[2] = alpha * sum_b_inv + alpha / (beta * beta) * comp - alpha / beta * comp_dt;
+    grad[2] = alpha * sum_b_inv + alpha / (beta * beta) * comp - alpha / beta * d;
+  }
+  if (hess != nullptr) {
+    // d/dβ (comp/β) = D/β − comp/β², d²/dβ² (comp/β) = −E/β − 2D/β² + 2comp/β³.
+    const double dq = d / beta - comp / (beta * beta);
+    const double d2q = -e2 / beta - 2.0 * d / (beta * beta) + 2.0 * comp / (beta * beta * beta);
+    hess[0] = -sum_inv2;                                        // μμ
+    hess[1] = -sum_a_inv2;                                      // μα
+    hess[2] = -alpha * sum_b_inv2;                              // μβ
+    hess[3] = -sum_aa_inv2;                                     // αα
+    hess[4] = sum_b_inv - alpha * sum_ab_inv2 - dq;             // αβ
+    hess[5] = alpha * sum_c_inv - alpha * alpha * sum_bb_inv2 - alpha * d2q;  // ββ
   }
   return ll;
 }
 
 // ---- fit ---------------------------------------------------------------------------------------
 
-HawkesFit fit_hawkes(std::vector<std::int64_t> times_ns, std::int64_t t0_ns, std::int64_t t1_ns,
+HawkesFit fit_hawkes(const std::vector<std::int64_t>& times_ns, std::int64_t t0_ns, std::int64_t t1_ns,
                      const HawkesFitOptions& options) {
   HawkesFit out;
   if (t1_ns <= t0_ns) return out;
-  std::sort(times_ns.begin(), times_ns.end());
   std::vector<double> t;
   t.reserve(times_ns.size());
   for (const std::int64_t v : times_ns) {
@@ -248,9 +386,39 @@ HawkesFit fit_hawkes(std::vector<std::int64_t> times_ns, std::int64_t t0_ns, std
   }
   out.events = static_cast<int>(t.size());
   if (out.events < std::max(options.min_events, 2)) return out;  // too few: no estimate
-
-  const double horizon = static_cast<double>(t1_ns - t0_ns) / kNsPerSecond;
+  // Arrivals come nearly always in order (a ring in arrival order): sort only when needed.
+  if (!std::is_sorted(t.begin(), t.end())) std::sort(t.begin(), t.end());
+  // Ties: venues stamp liquidations in ms and send several in one message with one time. With
+  // k arrivals at one instant the likelihood grows without bound as β → ∞ with α/β < 1 (an
+  // infinitely fast kernel "explains" the tie), so the fit would return η → 1 and a decay of
+  // picoseconds. Tied arrivals are spread evenly over the clock's resolution (1 ms, or up to
+  // the next distinct time when sooner) — deterministically, keeping their order.
+  double horizon = static_cast<double>(t1_ns - t0_ns) / kNsPerSecond;
+  spread_ties(t, kTieResolutionS);
+  horizon = std::max(horizon, t.back());
   const double n = static_cast<double>(t.size());
+
+  auto finish = [&](double mu, double alpha, double beta, double ll) {
+    out.params.mu = mu;
+    out.params.alpha = alpha;
+    out.params.beta = beta;
+    out.log_likelihood = ll;
+    double s = 0;
+    for (const double ti : t) s += std::exp(-beta * (horizon - ti));
+    out.excitation_at_t1 = s;
+    return out;
+  };
+
+  if (options.warm_start.valid()) {
+    const NewtonResult w = newton_refine(t, horizon, options.warm_start);
+    if (w.ok) {
+      out.iterations = w.iterations;
+      out.converged = true;
+      out.warm = true;
+      return finish(w.mu, w.alpha, w.beta, w.ll);
+    }
+  }
+
   const Objective fn{t, horizon, n};
   const double beta0 = options.beta_hint > 0 ? options.beta_hint : n / horizon;
 
@@ -285,16 +453,10 @@ HawkesFit fit_hawkes(std::vector<std::int64_t> times_ns, std::int64_t t0_ns, std
   }
   if (!std::isfinite(best.f)) return out;
 
-  out.params.mu = std::exp(best.x[0]);
-  out.params.beta = std::exp(best.x[2]);
-  out.params.alpha = logistic(best.x[1]) * out.params.beta;
-  out.log_likelihood = -best.f * n;
   out.iterations = iterations;
   out.converged = best.converged;
-  double s = 0;
-  for (const double ti : t) s += std::exp(-out.params.beta * (horizon - ti));
-  out.excitation_at_t1 = s;
-  return out;
+  const double beta = std::exp(best.x[2]);
+  return finish(std::exp(best.x[0]), logistic(best.x[1]) * beta, beta, -best.f * n);
 }
 
 }  // namespace levdyn::core

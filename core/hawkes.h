@@ -76,14 +76,19 @@ struct HawkesFitOptions {
   double beta_hint = 1.0 / 30.0;
   /// L-BFGS iterations per start.
   int max_iterations = 200;
+  /// The previous estimate, when there is one: Newton's method starts from it and, when it
+  /// converges to a maximum, the multi-start grid is skipped (a refit a second later moves
+  /// the optimum only slightly). NaN: a cold fit from the grid.
+  HawkesParams warm_start;
 };
 
 struct HawkesFit {
   HawkesParams params;          // NaN when not estimated
   double log_likelihood = kAbsent;
   int events = 0;               // arrivals in [T0, T1]
-  int iterations = 0;           // L-BFGS iterations summed over the starts
+  int iterations = 0;           // L-BFGS (or Newton) iterations summed over the starts
   bool converged = false;
+  bool warm = false;            // refined from options.warm_start, without the grid
   /// S(T1) = Σ e^{−β(T1−tᵢ)} over the window's arrivals, under the fitted β (for
   /// HawkesIntensity::set_params). 0 when not estimated.
   double excitation_at_t1 = 0;
@@ -94,10 +99,16 @@ struct HawkesFit {
 [[nodiscard]] double hawkes_log_likelihood(const std::vector<double>& times_s, double horizon_s,
                                            double mu, double alpha, double beta,
                                            double* grad = nullptr) noexcept;
+/// The same with the Hessian too (`hess` = ∂μμ, ∂μα, ∂μβ, ∂αα, ∂αβ, ∂ββ), in one pass; either
+/// pointer may be null.
+[[nodiscard]] double hawkes_log_likelihood(const std::vector<double>& times_s, double horizon_s,
+                                           double mu, double alpha, double beta, double* grad,
+                                           double* hess) noexcept;
 
 /// Maximum-likelihood fit over the arrivals `times_ns` that fall in [t0_ns, t1_ns] (any order;
-/// sorted internally). Deterministic. O(n log n + evaluations·n).
-[[nodiscard]] HawkesFit fit_hawkes(std::vector<std::int64_t> times_ns, std::int64_t t0_ns,
+/// sorted internally when not in order). Deterministic. O(evaluations·n): a few Newton steps
+/// from options.warm_start, else the multi-start grid and L-BFGS.
+[[nodiscard]] HawkesFit fit_hawkes(const std::vector<std::int64_t>& times_ns, std::int64_t t0_ns,
                                    std::int64_t t1_ns, const HawkesFitOptions& options);
 
 }  // namespace levdyn::core

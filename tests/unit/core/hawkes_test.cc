@@ -135,6 +135,83 @@ TEST(HawkesFitTest, GradientMatchesFiniteDifferences) {
   }
 }
 
+// Verifies the analytic Hessian (used by the warm-started Newton refit) against central
+// finite differences of the analytic gradient, and that adding it leaves ll and ∇ll unchanged.
+TEST(HawkesFitTest, HessianMatchesFiniteDifferences) {
+  const auto ns = simulate_hawkes(0.5, 1.0, 2.0, 500, 9);
+  std::vector<double> t;
+  for (auto v : ns) t.push_back(static_cast<double>(v - kT0) / 1e9);
+  const double p[3] = {0.4, 0.9, 1.7};
+  double g[3], g_only[3], hess[6];
+  const double ll = hawkes_log_likelihood(t, 500, p[0], p[1], p[2], g, hess);
+  ASSERT_TRUE(std::isfinite(ll));
+  EXPECT_EQ(ll, hawkes_log_likelihood(t, 500, p[0], p[1], p[2], g_only));
+  for (int k = 0; k < 3; ++k) EXPECT_EQ(g[k], g_only[k]);
+  // hess = μμ, μα, μβ, αα, αβ, ββ
+  const int idx[3][3] = {{0, 1, 2}, {1, 3, 4}, {2, 4, 5}};
+  for (int k = 0; k < 3; ++k) {
+    double hi[3] = {p[0], p[1], p[2]}, lo[3] = {p[0], p[1], p[2]};
+    const double h = 1e-6;
+    hi[k] += h;
+    lo[k] -= h;
+    double ghi[3], glo[3];
+    (void)hawkes_log_likelihood(t, 500, hi[0], hi[1], hi[2], ghi);
+    (void)hawkes_log_likelihood(t, 500, lo[0], lo[1], lo[2], glo);
+    for (int j = 0; j < 3; ++j) {
+      const double fd = (ghi[j] - glo[j]) / (2 * h);
+      EXPECT_NEAR(hess[idx[j][k]], fd, 1e-4 * std::max(1.0, std::fabs(fd)))
+          << "d2/d" << j << "d" << k;
+    }
+  }
+}
+
+// Verifies a warm start from a nearby estimate converges (Newton, no grid) to the same
+// maximum as the cold multi-start fit, in a few iterations, and that a useless warm start
+// (far off, or on the boundary) falls back to the grid and still finds it.
+TEST(HawkesFitTest, WarmStartReachesTheColdMaximum) {
+  const auto times = simulate_hawkes(0.5, 1.2, 2.0, 4000, 17);
+  const std::int64_t t1 = kT0 + 4000 * kS;
+  const HawkesFit cold = fit_hawkes(times, kT0, t1, HawkesFitOptions{});
+  ASSERT_TRUE(cold.params.valid());
+  EXPECT_FALSE(cold.warm);
+
+  HawkesFitOptions opt;
+  opt.warm_start = {cold.params.mu * 1.1, cold.params.alpha * 0.9, cold.params.beta * 1.2};
+  const HawkesFit warm = fit_hawkes(times, kT0, t1, opt);
+  ASSERT_TRUE(warm.params.valid());
+  EXPECT_TRUE(warm.warm);
+  EXPECT_LE(warm.iterations, 10);
+  EXPECT_GE(warm.log_likelihood, cold.log_likelihood - 1e-6 * std::fabs(cold.log_likelihood));
+  EXPECT_NEAR(warm.params.eta(), cold.params.eta(), 1e-4);
+  EXPECT_NEAR(warm.params.beta, cold.params.beta, 1e-3 * cold.params.beta);
+  EXPECT_NEAR(warm.excitation_at_t1, cold.excitation_at_t1, 1e-3 * cold.excitation_at_t1);
+
+  opt.warm_start = {cold.params.mu, 1e-12, 1e-9};  // α at the boundary: Newton cannot start
+  const HawkesFit fallback = fit_hawkes(times, kT0, t1, opt);
+  EXPECT_FALSE(fallback.warm);
+  EXPECT_EQ(fallback.params.eta(), cold.params.eta());
+}
+
+// Verifies tied arrival times (several liquidations in one message, one ms stamp) do not
+// drive the fit to the degenerate β → ∞, η → 1 that the exact likelihood has for ties: a
+// Poisson stream of batches of 1–4 arrivals per stamp gives a finite β and η < 1.
+TEST(HawkesFitTest, TiedArrivalsStayFinite) {
+  std::mt19937_64 rng(3);
+  std::exponential_distribution<double> gap(1.0);
+  std::uniform_int_distribution<int> batch(1, 4);
+  std::vector<std::int64_t> times;
+  double t = 0;
+  while ((t += gap(rng)) < 2000.0) {
+    const std::int64_t ms = kT0 + static_cast<std::int64_t>(t * 1e3) * 1'000'000;
+    for (int k = batch(rng); k > 0; --k) times.push_back(ms);
+  }
+  const HawkesFit f = fit_hawkes(times, kT0, kT0 + 2000 * kS, HawkesFitOptions{});
+  ASSERT_TRUE(f.params.valid());
+  EXPECT_LT(f.params.beta, 1e5);  // the box's edge is e^25 ≈ 7e10
+  EXPECT_LT(f.params.eta(), 0.95);
+  EXPECT_TRUE(std::isfinite(f.log_likelihood));
+}
+
 // Verifies the O(1) recursion equals the brute-force sum μ + α Σ e^{−β(t−tᵢ)}.
 TEST(HawkesIntensityTest, RecursionEqualsBruteForce) {
   HawkesIntensity h(0.5);
