@@ -83,6 +83,12 @@ struct Engine::AssetState {
   std::uint64_t arrivals_at_job = 0;
   std::int64_t last_job_ns = 0;
   HawkesParams params;  // NaN until a fit had enough events
+  // The fit window's times in time order, kept from job to job (collect_fit_jobs): arrivals
+  // since the previous job are sorted and merged in, times older than the window dropped from
+  // the front, so a job costs O(n) rather than a sort of the whole window. `window_arrivals`
+  // is the arrival count merged so far.
+  std::vector<std::int64_t> window;
+  std::uint64_t window_arrivals = 0;
 
   std::unique_ptr<CascadeDetector> cascade;  // created on the asset's first liquidation
   std::uint64_t cascades_total = 0;
@@ -574,16 +580,28 @@ void Engine::collect_fit_jobs(std::int64_t now_ns, std::vector<HawkesFitJob>& ou
     job.asset = static_cast<AssetId>(i);
     job.arrivals_seen = a->arrivals;
     const std::int64_t from = now_ns_ - config_.hawkes_window_ns;
-    std::int64_t newest = now_ns_;
-    std::int64_t earliest = now_ns_;
-    job.times_ns.reserve(a->times.size());
-    for (std::size_t k = 0; k < a->times.size(); ++k) {
-      const std::int64_t t = a->time_at(k);
-      if (t < from) continue;
-      job.times_ns.push_back(t);
-      newest = std::max(newest, t);
-      earliest = std::min(earliest, t);
+    std::vector<std::int64_t>& w = a->window;
+    if (a->arrivals > a->times.size()) {
+      // The ring has overwritten arrivals (it is full): rebuild from what it holds.
+      w.clear();
+      for (std::size_t k = 0; k < a->times.size(); ++k) {
+        if (const std::int64_t t = a->time_at(k); t >= from) w.push_back(t);
+      }
+      std::sort(w.begin(), w.end());
+    } else {
+      w.erase(w.begin(), std::lower_bound(w.begin(), w.end(), from));
+      const std::size_t old = w.size();
+      for (std::size_t k = static_cast<std::size_t>(a->window_arrivals); k < a->times.size(); ++k) {
+        if (const std::int64_t t = a->time_at(k); t >= from) w.push_back(t);
+      }
+      const auto mid = w.begin() + static_cast<std::ptrdiff_t>(old);
+      if (!std::is_sorted(mid, w.end())) std::sort(mid, w.end());
+      if (old > 0 && mid != w.end() && *mid < *(mid - 1)) std::inplace_merge(w.begin(), mid, w.end());
     }
+    a->window_arrivals = a->arrivals;
+    job.times_ns = w;
+    const std::int64_t newest = w.empty() ? now_ns_ : std::max(now_ns_, w.back());
+    const std::int64_t earliest = w.empty() ? now_ns_ : std::min(now_ns_, w.front());
     job.t1_ns = newest;  // an exchange clock slightly ahead of ours still falls inside
     // The window never starts before the engine began observing: time before that is not
     // "no liquidations", and counting it as such would push μ to 0 and η to 1.

@@ -159,6 +159,83 @@ Minimum lbfgs(const Objective& fn, Vec x, int max_iterations) noexcept {
   return best;
 }
 
+/// The log-likelihood with optional gradient, Hessian and S(T) = Σ e^{−β(T−tᵢ)} (the
+/// excitation at the horizon, for HawkesIntensity::set_params), in one pass.
+double likelihood(const std::vector<double>& t, double horizon, double mu, double alpha,
+                  double beta, double* grad, double* hess, double* s_out) noexcept {
+  if (!(mu > 0) || !(alpha >= 0) || !(beta > 0) || !(horizon > 0)) return -kInf;
+  // Ozaki's recursion: A_i = Σ_{j<i} e^{−β(t_i−t_j)} = e^{−βΔ_i}(1 + A_{i−1}), and its
+  // β-derivatives B_i = dA_i/dβ = e^{−βΔ_i}(B_{i−1} − Δ_i(1 + A_{i−1})) and
+  // C_i = d²A_i/dβ² = e^{−βΔ_i}(C_{i−1} − 2Δ_i·B_{i−1} + Δ_i²(1 + A_{i−1})).
+  // The compensator's S = Σ e^{−β(T−t_i)} = e^{−βr}(1 + A_n) with r = T − t_n, and its
+  // β-derivatives follow from the same recursion: one exp() per arrival in all.
+  double a = 0, b = 0, c = 0;
+  double sum_log = 0, sum_inv = 0, sum_a_inv = 0, sum_b_inv = 0;
+  double sum_inv2 = 0, sum_a_inv2 = 0, sum_b_inv2 = 0, sum_aa_inv2 = 0, sum_ab_inv2 = 0;
+  double sum_bb_inv2 = 0, sum_c_inv = 0;
+  double prev = 0;
+  const std::size_t n = t.size();
+  for (std::size_t i = 0; i < n; ++i) {
+    if (i > 0) {
+      const double dt = t[i] - prev;
+      const double e = std::exp(-beta * dt);
+      const double one_a = 1.0 + a;
+      if (hess != nullptr) c = e * (c - 2.0 * dt * b + dt * dt * one_a);
+      b = e * (b - dt * one_a);
+      a = e * one_a;
+    }
+    prev = t[i];
+    const double lambda = mu + alpha * a;
+    if (!(lambda > 0)) return -kInf;
+    sum_log += std::log(lambda);
+    if (grad == nullptr && hess == nullptr) continue;
+    const double inv = 1.0 / lambda;
+    sum_inv += inv;
+    sum_a_inv += a * inv;
+    sum_b_inv += b * inv;
+    if (hess != nullptr) {
+      const double inv2 = inv * inv;
+      sum_inv2 += inv2;
+      sum_a_inv2 += a * inv2;
+      sum_b_inv2 += b * inv2;
+      sum_aa_inv2 += a * a * inv2;
+      sum_ab_inv2 += a * b * inv2;
+      sum_bb_inv2 += b * b * inv2;
+      sum_c_inv += c * inv;
+    }
+  }
+  // S, −dS/dβ = Σ r_i e^{−βr_i} and d²S/dβ² = Σ r_i² e^{−βr_i}.
+  double s = 0, d = 0, e2 = 0;
+  if (n > 0) {
+    const double r = horizon - prev;
+    const double er = std::exp(-beta * r);
+    const double one_a = 1.0 + a;
+    s = er * one_a;
+    d = er * (r * one_a - b);
+    e2 = er * (c - 2.0 * r * b + r * r * one_a);
+  }
+  if (s_out != nullptr) *s_out = s;
+  const double comp = static_cast<double>(n) - s;  // Σ (1 − e^{−β(T−t_i)})
+  const double ll = sum_log - mu * horizon - alpha / beta * comp;
+  if (grad != nullptr) {
+    grad[0] = sum_inv - horizon;
+    grad[1] = sum_a_inv - comp / beta;
+    grad[2] = alpha * sum_b_inv + alpha / (beta * beta) * comp - alpha / beta * d;
+  }
+  if (hess != nullptr) {
+    // d/dβ (comp/β) = D/β − comp/β², d²/dβ² (comp/β) = −E/β − 2D/β² + 2comp/β³.
+    const double dq = d / beta - comp / (beta * beta);
+    const double d2q = -e2 / beta - 2.0 * d / (beta * beta) + 2.0 * comp / (beta * beta * beta);
+    hess[0] = -sum_inv2;                                        // μμ
+    hess[1] = -sum_a_inv2;                                      // μα
+    hess[2] = -alpha * sum_b_inv2;                              // μβ
+    hess[3] = -sum_aa_inv2;                                     // αα
+    hess[4] = sum_b_inv - alpha * sum_ab_inv2 - dq;             // αβ
+    hess[5] = alpha * sum_c_inv - alpha * alpha * sum_bb_inv2 - alpha * d2q;  // ββ
+  }
+  return ll;
+}
+
 constexpr double kTieResolutionS = 1e-3;
 
 void spread_ties(std::vector<double>& t, double resolution) noexcept {
@@ -180,7 +257,7 @@ void spread_ties(std::vector<double>& t, double resolution) noexcept {
 /// from a nearby start it converges in a few steps. Succeeds only at a strict local maximum
 /// (−H positive definite) with η < 1; anything else leaves the fit to the multi-start grid.
 struct NewtonResult {
-  double mu, alpha, beta, ll;
+  double mu, alpha, beta, ll, excitation;
   int iterations;
   bool ok;
 };
@@ -188,10 +265,10 @@ struct NewtonResult {
 NewtonResult newton_refine(const std::vector<double>& t, double horizon, HawkesParams p) noexcept {
   constexpr int kMaxIterations = 30;
   constexpr double kStepTol = 1e-9;  // in log-parameters: a relative change of 1e-9
-  NewtonResult r{p.mu, p.alpha, p.beta, -kInf, 0, false};
+  NewtonResult r{p.mu, p.alpha, p.beta, -kInf, 0, 0, false};
   if (!(r.mu > 0) || !(r.alpha > 0) || !(r.beta > 0) || !(r.alpha < r.beta)) return r;
   double g[3], h[6];
-  r.ll = hawkes_log_likelihood(t, horizon, r.mu, r.alpha, r.beta, g, h);
+  r.ll = likelihood(t, horizon, r.mu, r.alpha, r.beta, g, h, &r.excitation);
   if (!std::isfinite(r.ll)) return r;
   for (int it = 0; it < kMaxIterations; ++it) {
     r.iterations = it + 1;
@@ -236,11 +313,11 @@ NewtonResult newton_refine(const std::vector<double>& t, double horizon, HawkesP
       const double alpha = x[1] * std::exp(step * d1);
       const double beta = x[2] * std::exp(step * d2);
       if (!(alpha < beta)) continue;
-      double gn[3], hn[6];
-      const double ll = hawkes_log_likelihood(t, horizon, mu, alpha, beta, gn, hn);
+      double gn[3], hn[6], sn = 0;
+      const double ll = likelihood(t, horizon, mu, alpha, beta, gn, hn, &sn);
       if (!std::isfinite(ll) || ll < r.ll + 1e-4 * step * slope) continue;
       const double gain = ll - r.ll;
-      r = {mu, alpha, beta, ll, r.iterations, false};
+      r = {mu, alpha, beta, ll, sn, r.iterations, false};
       std::copy(gn, gn + 3, g);
       std::copy(hn, hn + 6, h);
       accepted = true;
@@ -296,81 +373,12 @@ void HawkesIntensity::set_params(const HawkesParams& p, double s_at_t, std::int6
 
 double hawkes_log_likelihood(const std::vector<double>& t, double horizon, double mu, double alpha,
                              double beta, double* grad) noexcept {
-  return hawkes_log_likelihood(t, horizon, mu, alpha, beta, grad, nullptr);
+  return likelihood(t, horizon, mu, alpha, beta, grad, nullptr, nullptr);
 }
 
 double hawkes_log_likelihood(const std::vector<double>& t, double horizon, double mu, double alpha,
                              double beta, double* grad, double* hess) noexcept {
-  if (!(mu > 0) || !(alpha >= 0) || !(beta > 0) || !(horizon > 0)) return -kInf;
-  // Ozaki's recursion: A_i = Σ_{j<i} e^{−β(t_i−t_j)} = e^{−βΔ_i}(1 + A_{i−1}), and its
-  // β-derivatives B_i = dA_i/dβ = e^{−βΔ_i}(B_{i−1} − Δ_i(1 + A_{i−1})) and
-  // C_i = d²A_i/dβ² = e^{−βΔ_i}(C_{i−1} − 2Δ_i·B_{i−1} + Δ_i²(1 + A_{i−1})).
-  // The compensator's S = Σ e^{−β(T−t_i)} = e^{−βr}(1 + A_n) with r = T − t_n, and its
-  // β-derivatives follow from the same recursion: one exp() per arrival in all.
-  double a = 0, b = 0, c = 0;
-  double sum_log = 0, sum_inv = 0, sum_a_inv = 0, sum_b_inv = 0;
-  double sum_inv2 = 0, sum_a_inv2 = 0, sum_b_inv2 = 0, sum_aa_inv2 = 0, sum_ab_inv2 = 0;
-  double sum_bb_inv2 = 0, sum_c_inv = 0;
-  double prev = 0;
-  const std::size_t n = t.size();
-  for (std::size_t i = 0; i < n; ++i) {
-    if (i > 0) {
-      const double dt = t[i] - prev;
-      const double e = std::exp(-beta * dt);
-      const double one_a = 1.0 + a;
-      if (hess != nullptr) c = e * (c - 2.0 * dt * b + dt * dt * one_a);
-      b = e * (b - dt * one_a);
-      a = e * one_a;
-    }
-    prev = t[i];
-    const double lambda = mu + alpha * a;
-    if (!(lambda > 0)) return -kInf;
-    sum_log += std::log(lambda);
-    if (grad == nullptr && hess == nullptr) continue;
-    const double inv = 1.0 / lambda;
-    sum_inv += inv;
-    sum_a_inv += a * inv;
-    sum_b_inv += b * inv;
-    if (hess != nullptr) {
-      const double inv2 = inv * inv;
-      sum_inv2 += inv2;
-      sum_a_inv2 += a * inv2;
-      sum_b_inv2 += b * inv2;
-      sum_aa_inv2 += a * a * inv2;
-      sum_ab_inv2 += a * b * inv2;
-      sum_bb_inv2 += b * b * inv2;
-      sum_c_inv += c * inv;
-    }
-  }
-  // S, −dS/dβ = Σ r_i e^{−βr_i} and d²S/dβ² = Σ r_i² e^{−βr_i}.
-  double s = 0, d = 0, e2 = 0;
-  if (n > 0) {
-    const double r = horizon - prev;
-    const double er = std::exp(-beta * r);
-    const double one_a = 1.0 + a;
-    s = er * one_a;
-    d = er * (r * one_a - b);
-    e2 = er * (c - 2.0 * r * b + r * r * one_a);
-  }
-  const double comp = static_cast<double>(n) - s;  // Σ (1 − e^{−β(T−t_i)})
-  const double ll = sum_log - mu * horizon - alpha / beta * comp;
-  if (grad != nullptr) {
-    grad[0] = sum_inv - horizon;
-    grad[1] = sum_a_inv - comp / beta;
-    grad[2] = alpha * sum_b_inv + alpha / (beta * beta) * comp - alpha / beta * d;
-  }
-  if (hess != nullptr) {
-    // d/dβ (comp/β) = D/β − comp/β², d²/dβ² (comp/β) = −E/β − 2D/β² + 2comp/β³.
-    const double dq = d / beta - comp / (beta * beta);
-    const double d2q = -e2 / beta - 2.0 * d / (beta * beta) + 2.0 * comp / (beta * beta * beta);
-    hess[0] = -sum_inv2;                                        // μμ
-    hess[1] = -sum_a_inv2;                                      // μα
-    hess[2] = -alpha * sum_b_inv2;                              // μβ
-    hess[3] = -sum_aa_inv2;                                     // αα
-    hess[4] = sum_b_inv - alpha * sum_ab_inv2 - dq;             // αβ
-    hess[5] = alpha * sum_c_inv - alpha * alpha * sum_bb_inv2 - alpha * d2q;  // ββ
-  }
-  return ll;
+  return likelihood(t, horizon, mu, alpha, beta, grad, hess, nullptr);
 }
 
 // ---- fit ---------------------------------------------------------------------------------------
@@ -398,14 +406,12 @@ HawkesFit fit_hawkes(const std::vector<std::int64_t>& times_ns, std::int64_t t0_
   horizon = std::max(horizon, t.back());
   const double n = static_cast<double>(t.size());
 
-  auto finish = [&](double mu, double alpha, double beta, double ll) {
+  auto finish = [&](double mu, double alpha, double beta, double ll, double excitation) {
     out.params.mu = mu;
     out.params.alpha = alpha;
     out.params.beta = beta;
     out.log_likelihood = ll;
-    double s = 0;
-    for (const double ti : t) s += std::exp(-beta * (horizon - ti));
-    out.excitation_at_t1 = s;
+    out.excitation_at_t1 = excitation;
     return out;
   };
 
@@ -415,7 +421,7 @@ HawkesFit fit_hawkes(const std::vector<std::int64_t>& times_ns, std::int64_t t0_
       out.iterations = w.iterations;
       out.converged = true;
       out.warm = true;
-      return finish(w.mu, w.alpha, w.beta, w.ll);
+      return finish(w.mu, w.alpha, w.beta, w.ll, w.excitation);
     }
   }
 
@@ -456,7 +462,9 @@ HawkesFit fit_hawkes(const std::vector<std::int64_t>& times_ns, std::int64_t t0_
   out.iterations = iterations;
   out.converged = best.converged;
   const double beta = std::exp(best.x[2]);
-  return finish(std::exp(best.x[0]), logistic(best.x[1]) * beta, beta, -best.f * n);
+  double excitation = 0;
+  for (const double ti : t) excitation += std::exp(-beta * (horizon - ti));
+  return finish(std::exp(best.x[0]), logistic(best.x[1]) * beta, beta, -best.f * n, excitation);
 }
 
 }  // namespace levdyn::core

@@ -367,5 +367,40 @@ TEST_F(EngineTest, SplitFitMatchesRefit) {
   EXPECT_TRUE(std::isnan(a.hawkes_mu));
 }
 
+// Verifies the fit window kept from job to job (new arrivals merged in, old ones dropped from
+// the front) always holds exactly the sorted arrival times of the window — with arrivals out
+// of time order, the window sliding, and the bounded arrival ring overwriting its oldest.
+TEST_F(EngineTest, FitWindowIsTheSortedRecentArrivals) {
+  config_.hawkes_window_ns = 20 * kS;
+  config_.hawkes_max_events = 300;
+  config_.hawkes_min_events = 1'000'000;  // only the windows matter here, not the fits
+  make_engine({60 * kS}, 60);
+  std::vector<std::int64_t> sent;  // arrival order
+  std::uint64_t x = 12345;
+  std::int64_t now = kT0;
+  for (int second = 0; second < 60; ++second) {
+    for (int k = 0; k < 8; ++k) {
+      x = x * 6364136223846793005ULL + 1442695040888963407ULL;
+      // Up to 3 s late (venues' clocks and latencies differ), sometimes tied.
+      const std::int64_t t = now - static_cast<std::int64_t>((x >> 33) % 3000) * 1'000'000;
+      sent.push_back(t);
+      liq(linear_, t, Position::kLong, 1'000);
+    }
+    now += kS;
+    std::vector<HawkesFitJob> jobs;
+    engine_->collect_fit_jobs(now, jobs);
+    ASSERT_EQ(jobs.size(), 1u) << "second " << second;
+    // Expected: the newest hawkes_max_events arrivals that are not older than now − window.
+    const std::size_t keep = std::min<std::size_t>(sent.size(), config_.hawkes_max_events);
+    std::vector<std::int64_t> expect;
+    for (std::size_t i = sent.size() - keep; i < sent.size(); ++i) {
+      if (sent[i] >= now - config_.hawkes_window_ns) expect.push_back(sent[i]);
+    }
+    std::sort(expect.begin(), expect.end());
+    ASSERT_EQ(jobs[0].times_ns, expect) << "second " << second;
+  }
+  EXPECT_GT(sent.size(), config_.hawkes_max_events);  // the ring did wrap
+}
+
 }  // namespace
 }  // namespace levdyn::core
