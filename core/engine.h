@@ -84,8 +84,9 @@ class Engine {
   /// three so the MLE runs off the engine thread (service/app/engine_runner.cc).
   void refit(std::int64_t now_ns);
 
-  /// Appends one job per asset that needs a fit at `now_ns`: new arrivals since its last job,
-  /// or a current estimate and 60 s since its last job (the window slides). Copies the arrival
+  /// Appends one job per asset that needs a fit at `now_ns`: new arrivals since its last job
+  /// (with a current estimate: at least 1 % of the last window's count), or a current
+  /// estimate and 60 s since its last job (the window slides). Copies the arrival
   /// times of [max(now − hawkes window, when the engine started observing), now]:
   /// O(arrivals in the window), no fitting.
   void collect_fit_jobs(std::int64_t now_ns, std::vector<HawkesFitJob>& out);
