@@ -7,7 +7,8 @@
 # tests/bench/gen_corpus.py, deterministic) is checked with `levdyn normalize` (zero rejected
 # frames), decoded by levdyn_bench (BM_Decode_Corpus) and normalized by tardis-dev in Node
 # (bench/tardis, pinned version installed here with `npm ci`; $LEVDYN_BENCH_NODE_RUNS timed
-# runs, default 3, after one warm-up run).
+# runs, default 3, after one warm-up run). Replay: scripts/bench_replay.py on the corpus's first
+# 400 k frames beside tardis-dev on the same frames.
 set -eu
 cd "$(dirname "$0")/.."
 B=${1:-build-bench}
@@ -50,4 +51,7 @@ LEVDYN_BENCH_CORPUS="$PWD/$CORPUS" "$B/tests/bench/levdyn_bench" --benchmark_min
   --benchmark_out=bench/levdyn_corpus_after.json --benchmark_out_format=json >/dev/null
 /usr/bin/python3 scripts/bench_report.py bench/levdyn_bench.json bench/tardis_normalize.json \
   bench/levdyn_corpus_after.json > bench/RESULTS.md
+# Replay throughput (issue 5): levdyn replay of the corpus's first 400 k frames beside tardis-dev.
+echo >>bench/RESULTS.md
+/usr/bin/python3 scripts/bench_replay.py "$B/levdyn" "$CORPUS" 400000 3 >>bench/RESULTS.md
 cat bench/RESULTS.md
