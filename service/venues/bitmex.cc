@@ -816,12 +816,21 @@ class BitmexCodec final : public Codec {
     }
   }
 
+  [[nodiscard]] bool any_symbol_partial(int t) const noexcept {
+    for (const auto& [name, sym] : syms_) {
+      if (sym.partial[static_cast<std::size_t>(t)]) return true;
+    }
+    return false;
+  }
+
   /// The row's instrument when it is tracked (or the XBT reference) and its table's partial
   /// has arrived; counts rows dropped for a missing partial.
   bool gate(int t, const Row& r, bool in_partial, Sym*& s) {
     if (t == kLiquidation && !r.has_symbol) {
       // update/delete of an order: the order remembers its instrument.
-      if (!table_partial_[kLiquidation]) {
+      // Without a symbol, an unknown order is "before the partial" only while no liquidation
+      // partial at all has arrived; after one (filtered or not) it is an unknown order.
+      if (!table_partial_[kLiquidation] && !any_symbol_partial(kLiquidation)) {
         auto o = orders_.find(r.order_id);
         if (o == orders_.end()) {
           ++dropped_before_partial_;

@@ -703,6 +703,12 @@ TEST_F(BitmexCodecTest, LiquidationFilteredPartialAndUntracked) {
   EXPECT_EQ(stats().resting_orders, 1u);
   EXPECT_EQ(stats().dropped_before_partial, 1u);
   EXPECT_EQ(stats().unknown_orders, 0u);
+  // A symbol-less update of an order never seen, after a (filtered) liquidation partial: an
+  // unknown order, not one dropped before the partial.
+  feed(table_frame("liquidation", "update", R"({"orderID":"zz","leavesQty":5})"),
+       DecodeStatus::kIgnored);
+  EXPECT_EQ(stats().unknown_orders, 1u);
+  EXPECT_EQ(stats().dropped_before_partial, 1u);
 }
 
 // Verifies a reconnect starts every table afresh: resting orders are dropped, rows before the
