@@ -5,6 +5,7 @@
 // structs, so they can sit in seqlocks and be read by the HTTP thread without blocking the
 // engine. Absent values are NaN (core::kAbsent) and are rendered as JSON null.
 
+#include <cstddef>
 #include <cstdint>
 #include <string_view>
 #include <type_traits>
@@ -118,5 +119,9 @@ struct AssetMetrics {
 static_assert(std::is_trivially_copyable_v<InstrumentMetrics>);
 static_assert(std::is_trivially_copyable_v<AssetMetrics>);
 static_assert(std::is_trivially_copyable_v<CascadeRecord>);
+// `windows` is the last member: PublishedState stores only the configured windows' prefix.
+static_assert(offsetof(InstrumentMetrics, windows) + sizeof(InstrumentMetrics::windows) ==
+              sizeof(InstrumentMetrics));
+static_assert(offsetof(AssetMetrics, windows) + sizeof(AssetMetrics::windows) == sizeof(AssetMetrics));
 
 }  // namespace levdyn::core

@@ -1,6 +1,7 @@
 #include "core/published_state.h"
 
 #include <algorithm>
+#include <cstddef>
 
 namespace levdyn::core {
 
@@ -72,7 +73,10 @@ void PublishedState::publish_instrument(const InstrumentMetrics& m) {
     cell.store(slot, std::memory_order_release);  // publishes the initialised slot
     return;
   }
-  slot->store(m);
+  // Only the configured windows change: the unused window slots keep the first store's values.
+  slot->store(m, offsetof(InstrumentMetrics, windows) +
+                     std::size_t{std::min<std::uint8_t>(m.window_count, kMaxWindows)} *
+                         sizeof(WindowMetrics));
 }
 
 void PublishedState::publish_asset(const AssetMetrics& m) {
@@ -84,7 +88,9 @@ void PublishedState::publish_asset(const AssetMetrics& m) {
     cell.store(slot, std::memory_order_release);
     return;
   }
-  slot->store(m);
+  slot->store(m, offsetof(AssetMetrics, windows) +
+                     std::size_t{std::min<std::uint8_t>(m.window_count, kMaxWindows)} *
+                         sizeof(WindowMetrics));
 }
 
 }  // namespace levdyn::core

@@ -8,6 +8,7 @@
 // so concurrent reads and writes are not a data race in the C++ memory model (and TSan agrees);
 // on x86-64 a relaxed atomic load/store compiles to a plain mov, so it costs nothing.
 
+#include <algorithm>
 #include <atomic>
 #include <cstddef>
 #include <cstdint>
@@ -29,19 +30,31 @@ class Seqlock {
   Seqlock(const Seqlock&) = delete;
   Seqlock& operator=(const Seqlock&) = delete;
 
-  /// Single writer only.
-  void store(const T& value) noexcept {
-    std::uint64_t buf[kWords] = {};
-    std::memcpy(buf, &value, sizeof(T));
+  /// Single writer only. With `bytes` < sizeof(T) only the value's first `bytes` (rounded up
+  /// to whole words) are written; the rest keeps what earlier stores wrote — for values whose
+  /// tail is unused (e.g. window slots beyond the configured windows), so a write copies only
+  /// what changes. The first store of a slot should be a full one.
+  void store(const T& value, std::size_t bytes = sizeof(T)) noexcept {
+    constexpr std::size_t kFullWords = sizeof(T) / sizeof(std::uint64_t);
+    const std::size_t words = std::min(kWords, (bytes + sizeof(std::uint64_t) - 1) / sizeof(std::uint64_t));
+    const auto* src = reinterpret_cast<const unsigned char*>(&value);
     const std::uint64_t seq = seq_.load(std::memory_order_relaxed);
     seq_.store(seq + 1, std::memory_order_relaxed);  // odd: write in progress
     // Each data store is a release, which orders the odd counter before it (Boehm, "Can
     // seqlocks get along with programming language memory models?", 2012). No fence: TSan does
     // not model fences, and on x86-64 a release store is still a plain mov.
-    for (std::size_t i = 0; i < kWords; ++i) words_[i].store(buf[i], std::memory_order_release);
+    for (std::size_t i = 0; i < std::min(words, kFullWords); ++i) {
+      std::uint64_t w;
+      std::memcpy(&w, src + i * sizeof(std::uint64_t), sizeof(w));
+      words_[i].store(w, std::memory_order_release);
+    }
+    if (words > kFullWords) {  // a last partial word: zero-padded
+      std::uint64_t w = 0;
+      std::memcpy(&w, src + kFullWords * sizeof(std::uint64_t), sizeof(T) % sizeof(std::uint64_t));
+      words_[kFullWords].store(w, std::memory_order_release);
+    }
     seq_.store(seq + 2, std::memory_order_release);  // even: publishes the data stores
   }
-
   /// Any number of readers. Returns a consistent copy.
   [[nodiscard]] T load() const noexcept {
     std::uint64_t buf[kWords];

@@ -4,6 +4,7 @@
 #include <gtest/gtest.h>
 
 #include <atomic>
+#include <string>
 #include <thread>
 
 namespace levdyn::core {
@@ -36,6 +37,35 @@ TEST(SeqlockTest, NoTornReads) {
   writer.join();
   EXPECT_EQ(torn, 0u);
   EXPECT_GT(lock.version(), 0u);
+}
+
+// Verifies a prefix store writes only the value's first bytes (rounded up to words) and keeps
+// the tail of the previous store, including a value whose size is not a multiple of 8.
+TEST(SeqlockTest, PrefixStoreKeepsTheTail) {
+  Seqlock<Wide> lock;
+  Wide w{};
+  for (auto& x : w.a) x = 7;
+  lock.store(w);
+  for (auto& x : w.a) x = 9;
+  lock.store(w, 10 * sizeof(std::uint64_t) + 1);  // 10 words and one byte: 11 words
+  const Wide r = lock.load();
+  for (int i = 0; i < 11; ++i) EXPECT_EQ(r.a[i], 9u) << i;
+  for (int i = 11; i < 32; ++i) EXPECT_EQ(r.a[i], 7u) << i;
+  EXPECT_EQ(lock.version(), 2u);
+
+  struct Odd {
+    std::uint64_t a;
+    char tail[5];
+  };
+  Seqlock<Odd> odd;
+  odd.store(Odd{1, {'a', 'b', 'c', 'd', 'e'}});
+  const Odd o = odd.load();
+  EXPECT_EQ(o.a, 1u);
+  EXPECT_EQ(std::string(o.tail, 5), "abcde");
+  odd.store(Odd{2, {'v', 'w', 'x', 'y', 'z'}}, 8);  // the first word only
+  const Odd p = odd.load();
+  EXPECT_EQ(p.a, 2u);
+  EXPECT_EQ(std::string(p.tail, 5), "abcde");
 }
 
 // Verifies the ring returns items by sequence and reports overwritten ones as gone.
