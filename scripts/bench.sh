@@ -18,7 +18,7 @@ NODE_RUNS=${LEVDYN_BENCH_NODE_RUNS:-3}
 # (service/http/router.cc), which `make test`'s RelWithDebInfo build does not see.
 cmake -S . -B "$B" -G Ninja -DCMAKE_BUILD_TYPE=Release -DLEVDYN_BUILD_TESTS=OFF -DLEVDYN_BUILD_BENCH=ON \
   -DLEVDYN_WERROR=OFF >/dev/null
-cmake --build "$B" -j "${JOBS:-$(nproc)}" --target levdyn_bench levdyn
+cmake --build "$B" -j "${JOBS:-$(nproc)}" --target levdyn_bench levdyn levdyn_ingest_bench
 mkdir -p bench
 
 # The corpus (regenerated when the generator changes or the frame count differs).

@@ -5,6 +5,7 @@
 #include <future>
 
 #include "service/feed/log.h"
+#include "service/feed/thread_name.h"
 
 namespace levdyn::feed {
 
@@ -53,6 +54,7 @@ void FeedThread::start() {
     if (v.poller) boost::asio::post(ioc_, [p = v.poller] { p->start(); });
   }
   thread_ = std::thread([this] {
+    set_thread_name("levdyn-feed");
     auto guard = boost::asio::make_work_guard(ioc_);
     ioc_.run();
   });
