@@ -13,6 +13,7 @@
 #include <deque>
 #include <stdexcept>
 
+#include "service/feed/inline_executor.h"
 #include "service/feed/log.h"
 
 namespace levdyn::feed {
@@ -260,11 +261,14 @@ void WsSession::do_read(ConnPtr c) {
     writer_.on_drained([this, self = shared_from_this(), c] { do_read(c); });
     return;
   }
+  // A message already buffered completes at once rather than through the scheduler (see
+  // inline_executor.h); on_read ends in this function and nothing follows the async_read.
   c->ws.async_read(c->buffer,
-                   [this, self = shared_from_this(), c](boost::system::error_code ec,
-                                                        std::size_t bytes) {
-                     on_read(c, ec, bytes);
-                   });
+                   net::bind_executor(InlineFirstExecutor(ioc_.get_executor()),
+                                      [this, self = shared_from_this(), c](
+                                          boost::system::error_code ec, std::size_t bytes) {
+                                        on_read(c, ec, bytes);
+                                      }));
 }
 
 void WsSession::on_read(ConnPtr c, boost::system::error_code ec, std::size_t bytes) {
