@@ -32,9 +32,12 @@ constexpr const char* kUsage =
     "  serve [--config FILE] [--listen HOST:PORT] [--record DIR]\n"
     "                      run the service (the default command)\n"
     "  demo [--config FILE] [--listen HOST:PORT] [--scenario NAME] [--record DIR]\n"
+    "       [--faults FILE]\n"
     "                      the service fed by the built-in simulator over loopback wss (offline)\n"
-    "  sim [--scenario NAME] [--port N] [--listen HOST:PORT]\n"
-    "                      the exchange simulator alone\n"
+    "  sim [--scenario NAME] [--port N] [--listen HOST:PORT] [--faults FILE]\n"
+    "                      the exchange simulator alone; --faults plays a fault schedule\n"
+    "                      (YAML/JSON: resets, close codes, silence, bad frames, bursts,\n"
+    "                      duplicates, reordering, REST 429/418/5xx, TLS failures; see README)\n"
     "  record --out DIR [--config FILE]\n"
     "                      the feeds alone, writing capture files (no engine, no HTTP)\n"
     "  replay FILE... [--format capture|jsonl] [--speed X|max] [--config FILE]\n"
@@ -231,8 +234,8 @@ int run_cli(int argc, char** argv) {
   }
   static const std::map<std::string, std::pair<std::set<std::string>, std::size_t>> kCommands = {
       {"serve", {{"config", "listen", "record"}, 0}},
-      {"demo", {{"config", "listen", "scenario", "record"}, 0}},
-      {"sim", {{"scenario", "port", "listen"}, 0}},
+      {"demo", {{"config", "listen", "scenario", "record", "faults"}, 0}},
+      {"sim", {{"scenario", "port", "listen", "faults"}, 0}},
       {"normalize", {{"venue"}, 1}},
       {"record", {{"config", "out"}, 0}},
       {"replay", {{"config", "format", "speed", "serve", "listen"}, kManyFiles}},
@@ -273,6 +276,7 @@ int run_cli(int argc, char** argv) {
     if (cmd == "sim") {
       SimOptions o;
       if (flags.values.count("scenario")) o.scenario = flags.values.at("scenario");
+      if (flags.values.count("faults")) o.faults = flags.values.at("faults");
       if (flags.values.count("listen")) {
         check_listen("--listen", flags.values.at("listen"));
         o.listen = flags.values.at("listen");
@@ -293,6 +297,7 @@ int run_cli(int argc, char** argv) {
       DemoOptions o;
       if (flags.values.count("scenario")) o.scenario = flags.values.at("scenario");
       o.config_given = flags.values.count("config") > 0;
+      if (flags.values.count("faults")) o.faults = flags.values.at("faults");
       return run_demo(config, o);
     }
     return run_serve(config);

@@ -80,7 +80,7 @@ int run_serve(const Config& config) {
 
 int run_demo(Config config, const DemoOptions& options) {
   const sigset_t set = block_signals();
-  SimRunner sim(options.scenario);
+  SimRunner sim(options.scenario, "", 0, options.faults);
   sim.start();
   sim.point_config_at(config);
   LOG_INFO("demo: simulator on 127.0.0.1:%u (scenario %s); feeds point at it",
@@ -174,7 +174,7 @@ int run_replay_serve(const Config& config, const ReplayOptions& options) {
 
 int run_sim(const SimOptions& options) {
   const sigset_t set = block_signals();
-  SimRunner sim(options.scenario, options.listen, options.port);
+  SimRunner sim(options.scenario, options.listen, options.port, options.faults);
   sim.start();
   std::printf("levdyn sim: scenario %s on 127.0.0.1:%u, CA certificate %s\n",
               options.scenario.c_str(), static_cast<unsigned>(sim.port()), sim.ca_file().c_str());

@@ -56,11 +56,13 @@ struct SimOptions {
   std::string scenario = "cascade";
   int port = 0;
   std::string listen;  // HOST:PORT; overrides port
+  std::string faults;  // fault schedule file (YAML/JSON); empty = none
 };
 
 struct DemoOptions {
   std::string scenario = "cascade";
   bool config_given = false;
+  std::string faults;  // fault schedule file for the simulator; empty = none
 };
 
 /// Runs until SIGINT/SIGTERM; returns the exit code.

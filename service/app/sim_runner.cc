@@ -1,10 +1,13 @@
 #include "service/app/sim_runner.h"
 
+#include <stdexcept>
+
 #include "service/venues/metadata.h"
 
 namespace levdyn::app {
 
-SimRunner::SimRunner(const std::string& scenario, const std::string& listen, int port) {
+SimRunner::SimRunner(const std::string& scenario, const std::string& listen, int port,
+                     const std::string& faults_file) {
   sim::SimulatorConfig c;
   c.scenario = scenario;
   if (!listen.empty()) {
@@ -17,6 +20,13 @@ SimRunner::SimRunner(const std::string& scenario, const std::string& listen, int
   sim::ScenarioSpec spec;
   if (!sim::scenario_by_name(scenario, spec)) {
     throw ConfigError("--scenario", "unknown scenario '" + scenario + "' (cascade, calm, fast)");
+  }
+  if (!faults_file.empty()) {
+    try {
+      c.faults = sim::load_fault_plan(faults_file);
+    } catch (const std::invalid_argument& e) {
+      throw ConfigError("--faults", e.what());
+    }
   }
   sim_ = std::make_unique<sim::ExchangeSimulator>(c);
 }

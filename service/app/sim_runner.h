@@ -14,8 +14,10 @@ namespace levdyn::app {
 
 class SimRunner {
  public:
-  /// Throws ConfigError("--scenario") for an unknown scenario.
-  explicit SimRunner(const std::string& scenario, const std::string& listen = "", int port = 0);
+  /// Throws ConfigError("--scenario") for an unknown scenario and ConfigError("--faults") for
+  /// a fault file that cannot be read or names anything unknown.
+  explicit SimRunner(const std::string& scenario, const std::string& listen = "", int port = 0,
+                     const std::string& faults_file = "");
   void start();
   void stop();
   [[nodiscard]] std::uint16_t port() const noexcept { return sim_->port(); }

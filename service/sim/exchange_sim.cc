@@ -10,7 +10,9 @@
 #include <boost/beast/ssl.hpp>
 #include <boost/beast/websocket.hpp>
 #include <boost/beast/websocket/ssl.hpp>
+#include <array>
 #include <chrono>
+#include <climits>
 #include <deque>
 #include <future>
 #include <list>
@@ -44,17 +46,47 @@ std::int64_t wall_ns() {
 struct ExchangeSimulator::Impl : std::enable_shared_from_this<ExchangeSimulator::Impl> {
   explicit Impl(net::io_context& context) : ioc(context) {}
 
+  struct Frame {
+    std::string data;
+    bool binary = false;
+  };
+
   struct WsClient {
     explicit WsClient(beast::ssl_stream<beast::tcp_stream>&& s) : ws(std::move(s)) {}
     websocket::stream<beast::ssl_stream<beast::tcp_stream>> ws;
     beast::flat_buffer buffer;
-    std::deque<std::string> queue;
+    std::deque<Frame> queue;
     bool writing = false;
     bool closed = false;
     VenueProtocol* protocol = nullptr;
     std::unique_ptr<ProtocolSession> session;
+    // Fault injection. A connection-ending fault first stops rendering market events
+    // (quiescing), lets the queue drain, then pings: once the pong is back the client has read
+    // every frame sent before, so what the counters say was sent was received.
+    std::vector<std::string> held;  // reorder: the previous tick's market frames
+    std::optional<Fault> ending;
+    bool quiescing = false;
+    bool barrier_started = false;
+    bool awaiting_pong = false;
+    bool silent = false;  // silence: no reads (no pongs), no writes
   };
   using ClientPtr = std::shared_ptr<WsClient>;
+
+  /// Fault windows of one venue (wall ns; 0 = not active).
+  struct VenueFaults {
+    std::int64_t burst_until = 0;
+    double burst_rate = 1.0;
+    std::int64_t duplicate_until = 0;
+    std::int64_t reorder_until = 0;
+    std::int64_t down_until = 0;
+    std::int64_t pause_until = 0;
+    struct RestFault {
+      int status;
+      int retry_after_s;
+      int remaining;
+    };
+    std::deque<RestFault> rest;
+  };
 
   SimulatorConfig config;
   ScenarioSpec spec;
@@ -71,7 +103,17 @@ struct ExchangeSimulator::Impl : std::enable_shared_from_this<ExchangeSimulator:
   std::thread thread;
   mutable std::mutex counters_mu;
   VenueCounters counters_copy[core::kVenueCount];
+  std::uint64_t tls_failures_copy = 0;
   bool running = false;
+  // Fault injection state (simulator thread only).
+  std::int64_t start_wall_ns = 0;
+  std::vector<bool> applied;  // per config.faults entry
+  std::array<VenueFaults, core::kVenueCount> vfaults{};
+  std::int64_t tls_until = 0;
+  std::uint64_t tls_failures = 0;
+  std::array<std::vector<MarketEvent>, core::kVenueCount> venue_events;
+
+  VenueFaults& faults_of(core::Venue v) { return vfaults[static_cast<std::size_t>(v)]; }
 
   VenueProtocol* protocol_for(std::string_view segment) {
     for (auto& p : protocols) {
@@ -89,6 +131,7 @@ struct ExchangeSimulator::Impl : std::enable_shared_from_this<ExchangeSimulator:
   }
 
   void on_accept(tcp::socket socket) {
+    if (wall_ns() < tls_until) return answer_not_tls(std::move(socket));
     auto stream = std::make_shared<beast::ssl_stream<beast::tcp_stream>>(std::move(socket), tls);
     beast::get_lowest_layer(*stream).expires_after(std::chrono::seconds(10));
     stream->async_handshake(ssl::stream_base::server,
@@ -96,6 +139,25 @@ struct ExchangeSimulator::Impl : std::enable_shared_from_this<ExchangeSimulator:
                               if (ec) return;
                               self->read_request(stream, std::make_shared<beast::flat_buffer>());
                             });
+  }
+
+  /// The `tls` fault: the ClientHello is answered with plain HTTP, then the socket closes.
+  void answer_not_tls(tcp::socket socket) {
+    ++tls_failures;
+    auto sock = std::make_shared<tcp::socket>(std::move(socket));
+    auto buf = std::make_shared<std::array<char, 4096>>();
+    sock->async_read_some(net::buffer(*buf), [sock, buf](boost::system::error_code ec,
+                                                          std::size_t) {
+      if (ec) return;
+      static constexpr std::string_view kNotTls =
+          "HTTP/1.1 400 Bad Request\r\nContent-Length: 0\r\nConnection: close\r\n\r\n";
+      net::async_write(*sock, net::buffer(kNotTls.data(), kNotTls.size()),
+                       [sock, buf](boost::system::error_code, std::size_t) {
+                         boost::system::error_code ignored;
+                         sock->shutdown(tcp::socket::shutdown_both, ignored);
+                         sock->close(ignored);
+                       });
+    });
   }
 
   void read_request(std::shared_ptr<beast::ssl_stream<beast::tcp_stream>> stream,
@@ -124,9 +186,16 @@ struct ExchangeSimulator::Impl : std::enable_shared_from_this<ExchangeSimulator:
     if (websocket::is_upgrade(*req)) {
       std::string error = "unknown venue";
       std::unique_ptr<ProtocolSession> session;
-      if (p != nullptr) session = p->open(rest, now, error);
+      auto status = http::status::not_found;
+      if (p != nullptr && now < faults_of(p->venue()).down_until) {
+        ++p->counters().upgrades_refused;  // the `down` fault
+        status = http::status::service_unavailable;
+        error = "venue down (levdyn sim fault)";
+      } else if (p != nullptr) {
+        session = p->open(rest, now, error);
+      }
       if (!session) {
-        auto res = std::make_shared<http::response<http::string_body>>(http::status::not_found, 11);
+        auto res = std::make_shared<http::response<http::string_body>>(status, 11);
         res->set(http::field::content_type, "application/json");
         res->body() = "{\"error\":\"" + error + "\"}";
         res->prepare_payload();
@@ -141,6 +210,13 @@ struct ExchangeSimulator::Impl : std::enable_shared_from_this<ExchangeSimulator:
       // rule is a ping every 3 minutes and a disconnect after 10 without a pong).
       websocket::stream_base::timeout opt{std::chrono::seconds(30), std::chrono::minutes(6), true};
       client->ws.set_option(opt);
+      WsClient* raw = client.get();  // the callback is owned by the client's own stream
+      client->ws.control_callback([self = this, raw](websocket::frame_type kind, beast::string_view) {
+        if (kind == websocket::frame_type::pong && raw->awaiting_pong) {
+          raw->awaiting_pong = false;
+          self->on_barrier_pong(raw);
+        }
+      });
       client->ws.async_accept(*req, [self = shared_from_this(), client, req](boost::system::error_code ec) {
         if (ec) return;
         self->clients.push_back(client);
@@ -149,7 +225,19 @@ struct ExchangeSimulator::Impl : std::enable_shared_from_this<ExchangeSimulator:
       return;
     }
     RestReply r;
-    if (p != nullptr) r = p->rest(rest, *market, now);
+    if (segment == "_sim" && rest.rfind("/counters", 0) == 0) {
+      r.status = 200;
+      r.body = counters_json_locked();
+    } else if (p != nullptr && !faults_of(p->venue()).rest.empty()) {
+      auto& q = faults_of(p->venue()).rest;  // the `rest` fault
+      r.status = q.front().status;
+      r.body = R"({"code":-1003,"msg":"levdyn sim fault: HTTP )" + std::to_string(r.status) + "\"}";
+      if (r.status == 429 || r.status == 418) r.retry_after = std::to_string(q.front().retry_after_s);
+      if (--q.front().remaining <= 0) q.pop_front();
+      ++p->counters().rest_faults_sent;
+    } else if (p != nullptr) {
+      r = p->rest(rest, *market, now);
+    }
     auto res = std::make_shared<http::response<http::string_body>>(
         static_cast<http::status>(r.status), req->version());
     res->set(http::field::content_type, "application/json");
@@ -173,6 +261,7 @@ struct ExchangeSimulator::Impl : std::enable_shared_from_this<ExchangeSimulator:
   void ws_read(const ClientPtr& c) {
     c->ws.async_read(c->buffer, [self = shared_from_this(), c](boost::system::error_code ec,
                                                                std::size_t) {
+      if (c->silent) return;  // the read was cancelled: no more pongs; a timer drops it
       if (ec) return self->drop(c);
       const auto data = c->buffer.data();
       Outbox out;
@@ -185,14 +274,14 @@ struct ExchangeSimulator::Impl : std::enable_shared_from_this<ExchangeSimulator:
   }
 
   void deliver(const ClientPtr& c, Outbox& out) {
-    if (c->closed) return;
+    if (c->closed || c->silent) return;
     for (auto& t : out.text) {
       if (c->queue.size() >= config.max_queued_frames) {
         LOG_WARN("sim: client of %s fell behind; dropped",
                  std::string(core::to_string(c->protocol->venue())).c_str());
         return drop(c);
       }
-      c->queue.push_back(std::move(t));
+      c->queue.push_back(Frame{std::move(t), false});
     }
     c->protocol->counters().frames_sent += out.text.size();
     if (out.close) {
@@ -207,13 +296,14 @@ struct ExchangeSimulator::Impl : std::enable_shared_from_this<ExchangeSimulator:
   }
 
   void do_write(const ClientPtr& c) {
-    if (c->closed || c->queue.empty()) {
+    if (c->closed || c->silent || c->queue.empty()) {
       c->writing = false;
+      if (!c->closed && !c->silent && c->quiescing && !c->barrier_started) start_barrier(c);
       return;
     }
     c->writing = true;
-    c->ws.text(true);
-    c->ws.async_write(net::buffer(c->queue.front()),
+    c->ws.binary(c->queue.front().binary);
+    c->ws.async_write(net::buffer(c->queue.front().data),
                       [self = shared_from_this(), c](boost::system::error_code ec, std::size_t) {
                         if (ec) return self->drop(c);
                         c->queue.pop_front();
@@ -230,20 +320,269 @@ struct ExchangeSimulator::Impl : std::enable_shared_from_this<ExchangeSimulator:
     clients.remove(c);
   }
 
+  // ---- fault injection ----
+
+  /// The market events a venue's sessions see this tick: none while paused, extra copies
+  /// (fresh ids, so distinct events) during a burst.
+  void prepare_venue_events(core::Venue venue, std::int64_t now) {
+    auto& out = venue_events[static_cast<std::size_t>(venue)];
+    out.clear();
+    VenueFaults& f = faults_of(venue);
+    if (now < f.pause_until) return;
+    if (now >= f.burst_until) {
+      out = events;
+      return;
+    }
+    const int extra = static_cast<int>(std::lround(f.burst_rate)) - 1;
+    const auto index = static_cast<std::uint32_t>(venue);
+    for (const MarketEvent& e : events) {
+      out.push_back(e);
+      if (e.venue_pick % core::kVenueCount != index) continue;
+      for (int k = 1; k <= extra; ++k) {
+        MarketEvent copy = e;
+        copy.id = e.id + (static_cast<std::uint64_t>(k) << 40);  // never a real event's id
+        copy.t_ns = e.t_ns + k;
+        out.push_back(copy);
+        ++protocol_for_venue(venue)->counters().burst_events;
+      }
+    }
+  }
+
+  VenueProtocol* protocol_for_venue(core::Venue v) {
+    for (auto& p : protocols) {
+      if (p->venue() == v) return p.get();
+    }
+    return nullptr;
+  }
+
+  /// duplicate: each market frame twice. reorder: a tick's frames are held and sent after the
+  /// next tick's, so event times go backwards across frames.
+  void shape_market_frames(const ClientPtr& c, VenueFaults& f, std::int64_t now, Outbox& out) {
+    VenueCounters& counters = c->protocol->counters();
+    if (now < f.duplicate_until && !out.text.empty()) {
+      std::vector<std::string> twice;
+      twice.reserve(out.text.size() * 2);
+      for (auto& t : out.text) {
+        twice.push_back(t);
+        twice.push_back(std::move(t));
+      }
+      counters.duplicate_frames_sent += out.text.size();
+      out.text = std::move(twice);
+    }
+    if (now < f.reorder_until && !out.close) {
+      if (c->held.empty()) {
+        c->held = std::move(out.text);
+        out.text.clear();
+        return;
+      }
+      counters.reordered_frames += c->held.size();
+    }
+    for (auto& t : c->held) out.text.push_back(std::move(t));
+    c->held.clear();
+  }
+
+  void apply_due_faults(std::int64_t now) {
+    const std::int64_t elapsed_ms = (now - start_wall_ns) / 1'000'000;
+    for (std::size_t i = 0; i < config.faults.faults.size(); ++i) {
+      const Fault& f = config.faults.faults[i];
+      if (applied[i] || f.at_ms > elapsed_ms) continue;
+      applied[i] = true;
+      if (f.all_venues) {
+        for (auto& p : protocols) apply_fault(f, p->venue(), now);
+      } else {
+        apply_fault(f, f.venue, now);
+      }
+    }
+  }
+
+  void apply_fault(const Fault& f, core::Venue venue, std::int64_t now) {
+    VenueProtocol* p = protocol_for_venue(venue);
+    if (p == nullptr) return;
+    VenueFaults& vf = faults_of(venue);
+    const std::int64_t until = now + f.for_ms * 1'000'000;
+    ++p->counters().faults_applied;
+    LOG_INFO("sim: fault %s on %s", to_string(f.kind), std::string(core::to_string(venue)).c_str());
+    std::vector<ClientPtr> mine;
+    for (auto& c : clients) {
+      if (c->protocol == p && !c->closed && !c->silent && !c->ending) mine.push_back(c);
+    }
+    switch (f.kind) {
+      case FaultKind::kReset:
+      case FaultKind::kClose:
+      case FaultKind::kSilence:
+      case FaultKind::kOversize:
+        for (auto& c : mine) begin_ending(c, f);
+        break;
+      case FaultKind::kTls:
+        tls_until = std::max(tls_until, until);
+        for (auto& c : mine) begin_ending(c, Fault{f.venue, false, f.at_ms, FaultKind::kReset});
+        break;
+      case FaultKind::kDown:
+        vf.down_until = std::max(vf.down_until, until);
+        for (auto& c : mine) begin_ending(c, Fault{f.venue, false, f.at_ms, FaultKind::kReset});
+        break;
+      case FaultKind::kMalformed:
+      case FaultKind::kWrongType:
+      case FaultKind::kBinary:
+        for (auto& c : mine) {
+          for (int k = 0; k < f.count; ++k) {
+            Frame bad;
+            if (f.kind == FaultKind::kMalformed) bad.data = malformed_frame(venue);
+            if (f.kind == FaultKind::kWrongType) bad.data = wrong_type_frame(venue, now / 1'000'000);
+            if (f.kind == FaultKind::kBinary) {
+              bad.data = std::string("\x00\x01\x02binary\xff", 10);
+              bad.binary = true;
+            }
+            c->queue.push_back(std::move(bad));
+            ++p->counters().bad_frames_sent;
+          }
+          if (!c->writing) do_write(c);
+        }
+        break;
+      case FaultKind::kBurst:
+        vf.burst_until = until;
+        vf.burst_rate = f.rate;
+        break;
+      case FaultKind::kDuplicate: vf.duplicate_until = until; break;
+      case FaultKind::kReorder: vf.reorder_until = until; break;
+      case FaultKind::kRest:
+        vf.rest.push_back(VenueFaults::RestFault{f.status, f.retry_after_s, f.count});
+        break;
+      case FaultKind::kPause: vf.pause_until = f.for_ms == 0 ? LLONG_MAX : until; break;
+    }
+  }
+
+  /// Stops rendering market events for `c`, flushes what a reorder held, and once the queue is
+  /// written (do_write) pings; the fault strikes when the pong is back (on_barrier_pong).
+  void begin_ending(const ClientPtr& c, const Fault& f) {
+    c->ending = f;
+    c->quiescing = true;
+    for (auto& t : c->held) c->queue.push_back(Frame{std::move(t), false});
+    c->held.clear();
+    if (!c->writing) do_write(c);
+  }
+
+  void start_barrier(const ClientPtr& c) {
+    c->barrier_started = true;
+    c->awaiting_pong = true;
+    c->ws.async_ping({}, [self = shared_from_this(), c](boost::system::error_code ec) {
+      if (ec) self->drop(c);
+    });
+  }
+
+  void on_barrier_pong(WsClient* raw) {
+    for (auto& c : clients) {
+      if (c.get() != raw) continue;
+      // Not from inside the read's control callback: strike on the next turn.
+      net::post(ioc, [self = shared_from_this(), c] { self->strike(c); });
+      return;
+    }
+  }
+
+  void strike(const ClientPtr& c) {
+    if (c->closed || !c->ending) return;
+    VenueCounters& counters = c->protocol->counters();
+    const Fault f = *c->ending;
+    switch (f.kind) {
+      case FaultKind::kClose:
+        ++counters.closes;
+        c->closed = true;
+        c->ws.async_close(websocket::close_reason(static_cast<websocket::close_code>(f.code),
+                                                  "levdyn sim fault"),
+                          [c](boost::system::error_code) {});
+        return;
+      case FaultKind::kSilence: {
+        ++counters.silences;
+        c->silent = true;
+        boost::system::error_code ignored;
+        beast::get_lowest_layer(c->ws).socket().cancel(ignored);  // the pending read: no pongs
+        auto timer = std::make_shared<net::steady_timer>(ioc);
+        timer->expires_after(std::chrono::milliseconds(f.for_ms));
+        timer->async_wait([self = shared_from_this(), c, timer](boost::system::error_code) {
+          c->silent = false;
+          self->drop(c);
+        });
+        return;
+      }
+      case FaultKind::kOversize: {
+        std::string big = "{\"pad\":\"";
+        big.resize(std::max<std::size_t>(f.bytes, big.size() + 2) - 2, 'x');
+        big += "\"}";
+        c->queue.push_back(Frame{std::move(big), false});
+        if (!c->writing) do_write(c);
+        return;  // the client refuses it and leaves; nothing more is rendered for it
+      }
+      default: {  // reset (also for tls and down)
+        ++counters.resets;
+        c->closed = true;
+        boost::system::error_code ignored;
+        auto& sock = beast::get_lowest_layer(c->ws).socket();
+        sock.set_option(net::socket_base::linger(true, 0), ignored);  // close sends an RST
+        sock.close(ignored);
+        clients.remove(c);
+        return;
+      }
+    }
+  }
+
+  std::string counters_json_locked() const {
+    std::string j = "{\"tls_failures_sent\":" + std::to_string(tls_failures) + ",\"elapsed_ms\":" +
+                    std::to_string((wall_ns() - start_wall_ns) / 1'000'000) + ",\"venues\":{";
+    bool first = true;
+    for (const auto& p : protocols) {
+      const VenueCounters& c = p->counters();
+      if (!first) j += ',';
+      first = false;
+      j += "\"" + std::string(core::to_string(p->venue())) + "\":" + venue_counters_json(c);
+    }
+    return j + "}}";
+  }
+
+  static std::string venue_counters_json(const VenueCounters& c) {
+    const std::pair<const char*, std::uint64_t> fields[] = {
+        {"liquidations_sent", c.liquidations_sent},
+        {"trades_sent", c.trades_sent},
+        {"frames_sent", c.frames_sent},
+        {"connections", c.connections},
+        {"dropped_for_heartbeat", c.dropped_for_heartbeat},
+        {"faults_applied", c.faults_applied},
+        {"bad_frames_sent", c.bad_frames_sent},
+        {"duplicate_frames_sent", c.duplicate_frames_sent},
+        {"reordered_frames", c.reordered_frames},
+        {"burst_events", c.burst_events},
+        {"resets", c.resets},
+        {"closes", c.closes},
+        {"silences", c.silences},
+        {"upgrades_refused", c.upgrades_refused},
+        {"rest_faults_sent", c.rest_faults_sent},
+    };
+    std::string j = "{";
+    for (const auto& [name, value] : fields) {
+      if (j.size() > 1) j += ',';
+      j += "\"" + std::string(name) + "\":" + std::to_string(value);
+    }
+    return j + "}";
+  }
+
   void on_tick() {
     const std::int64_t now = wall_ns();
+    apply_due_faults(now);
     events.clear();
     market->advance(now, events);
+    for (int v = 0; v < core::kVenueCount; ++v) prepare_venue_events(static_cast<core::Venue>(v), now);
     for (auto it = clients.begin(); it != clients.end();) {
       const ClientPtr c = *it++;  // deliver() may remove c
-      if (c->closed) continue;
+      if (c->closed || c->silent || c->quiescing) continue;
+      const core::Venue venue = c->protocol->venue();
       Outbox out;
-      c->session->on_tick(events, *market, now, out);
+      c->session->on_tick(venue_events[static_cast<std::size_t>(venue)], *market, now, out);
+      shape_market_frames(c, faults_of(venue), now, out);
       deliver(c, out);
     }
     {
       std::lock_guard lock(counters_mu);
       for (auto& p : protocols) counters_copy[static_cast<int>(p->venue())] = p->counters();
+      tls_failures_copy = tls_failures;
     }
     tick.expires_after(std::chrono::milliseconds(100));
     tick.async_wait([self = shared_from_this()](boost::system::error_code ec) {
@@ -288,7 +627,9 @@ void ExchangeSimulator::start() {
   }
   s.acceptor.listen();
   s.port = s.acceptor.local_endpoint().port();
-  s.market = std::make_unique<MarketModel>(s.spec, wall_ns(), s.config.seed);
+  s.start_wall_ns = wall_ns();
+  s.applied.assign(s.config.faults.faults.size(), false);
+  s.market = std::make_unique<MarketModel>(s.spec, s.start_wall_ns, s.config.seed);
   s.running = true;
   s.do_accept();
   net::post(s.ioc, [self = impl_] { self->on_tick(); });
@@ -351,6 +692,25 @@ VenueCounters ExchangeSimulator::counters(core::Venue venue) const {
 Phase ExchangeSimulator::phase_at(std::int64_t t_ns) const { return impl_->market->phase_at(t_ns); }
 std::int64_t ExchangeSimulator::start_ns() const { return impl_->market->start_ns(); }
 const ScenarioSpec& ExchangeSimulator::scenario() const { return impl_->spec; }
+
+std::uint64_t ExchangeSimulator::tls_failures_sent() const {
+  std::lock_guard lock(impl_->counters_mu);
+  return impl_->tls_failures_copy;
+}
+
+std::string ExchangeSimulator::counters_json() const {
+  std::lock_guard lock(impl_->counters_mu);
+  std::string j = "{\"tls_failures_sent\":" + std::to_string(impl_->tls_failures_copy) +
+                  ",\"venues\":{";
+  bool first = true;
+  for (const auto& p : impl_->protocols) {
+    if (!first) j += ',';
+    first = false;
+    j += "\"" + std::string(core::to_string(p->venue())) +
+         "\":" + Impl::venue_counters_json(impl_->counters_copy[static_cast<int>(p->venue())]);
+  }
+  return j + "}}";
+}
 
 void ExchangeSimulator::drop_connections(core::Venue venue) {
   net::post(impl_->ioc, [self = impl_, venue] {

@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "core/events.h"
+#include "service/sim/fault_plan.h"
 #include "service/sim/venue_protocol.h"
 
 namespace boost::asio {
@@ -25,6 +26,7 @@ struct SimulatorConfig {
   std::string scenario = "cascade";
   std::uint64_t seed = 42;
   std::size_t max_queued_frames = 20'000;  // per client; a client that falls behind is dropped
+  FaultPlan faults;  // applied on the tick after each fault's `at` (100 ms resolution)
 };
 
 /// Thread-safety: start()/stop() from one thread; accessors from any thread.
@@ -55,6 +57,10 @@ class ExchangeSimulator {
 
   /// Fault injection: drops every connection of `venue` without a close frame (TCP reset).
   void drop_connections(core::Venue venue);
+  /// TLS handshakes answered with plain HTTP so far (the `tls` fault).
+  [[nodiscard]] std::uint64_t tls_failures_sent() const;
+  /// Every venue's counters as JSON, as GET /_sim/counters serves them.
+  [[nodiscard]] std::string counters_json() const;
 
  private:
   struct Impl;

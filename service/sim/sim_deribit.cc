@@ -236,6 +236,7 @@ class DeribitSession : public ProtocolSession {
         }
       }
       std::string& batch = batches[inst->name];
+      ++counters_.trades_sent;
       if (!batch.empty()) batch += ',';
       const std::uint64_t seq = ++trade_seq_[inst->name];
       batch += "{\"trade_seq\":" + std::to_string(seq) + ",\"trade_id\":\"" +

@@ -59,26 +59,49 @@ std::string render_trade(const std::string& coin, const MarketEvent& e) {
 }
 
 /// The recent trades per coin, shared by every session (the venue replays them on subscribe).
+/// Each remembers whether any session has sent it yet, so trades_sent counts distinct trades:
+/// a replay of trades already sent live adds nothing, one of trades no client saw (sent while
+/// the client was away) adds those.
 struct TradeHistory {
-  std::map<std::string, std::deque<std::string>> recent;
-  std::uint64_t last_id = 0;
+  struct Recent {
+    std::uint64_t id;
+    std::string text;
+    bool sent;
+  };
+  std::map<std::string, std::deque<Recent>> recent;
+  std::int64_t last_tick_ns = -1;
 
-  void record(const std::vector<MarketEvent>& events, const MarketModel& market) {
+  /// Once per tick (every session gets the same events).
+  void record(const std::vector<MarketEvent>& events, const MarketModel& market,
+              std::int64_t now_ns) {
+    if (now_ns == last_tick_ns) return;
+    last_tick_ns = now_ns;
     for (const auto& e : events) {
-      if (e.kind != MarketEvent::Kind::kTrade || !ours(e) || e.id <= last_id) continue;
-      last_id = e.id;
+      if (e.kind != MarketEvent::Kind::kTrade || !ours(e)) continue;
       const std::string& coin = market.assets()[static_cast<std::size_t>(e.asset)].asset;
       auto& q = recent[coin];
-      q.push_back(render_trade(coin, e));
+      q.push_back(Recent{e.id, render_trade(coin, e), false});
       while (q.size() > kReplayTrades) q.pop_front();
     }
+  }
+
+  /// Marks a live trade sent; true when no session had sent it before.
+  bool first_send(const std::string& coin, std::uint64_t id) {
+    auto& q = recent[coin];
+    for (auto& r : q) {
+      if (r.id != id) continue;
+      const bool first = !r.sent;
+      r.sent = true;
+      return first;
+    }
+    return true;  // already out of the replay window: only ever sent live, this once
   }
 };
 
 class HyperliquidSession : public ProtocolSession {
  public:
-  HyperliquidSession(std::int64_t now_ns, TradeHistory& history)
-      : last_heard_ns_(now_ns), history_(history) {}
+  HyperliquidSession(std::int64_t now_ns, TradeHistory& history, VenueCounters& counters)
+      : last_heard_ns_(now_ns), history_(history), counters_(counters) {}
 
   void on_text(std::string_view text, std::int64_t now_ns, Outbox& out) override {
     last_heard_ns_ = now_ns;  // any client message resets the 60 s rule
@@ -124,10 +147,12 @@ class HyperliquidSession : public ProtocolSession {
       if (it != history_.recent.end() && !it->second.empty()) {
         std::string frame = R"({"channel":"trades","data":[)";
         bool first = true;
-        for (const auto& t : it->second) {
+        for (auto& t : it->second) {
           if (!first) frame += ',';
           first = false;
-          frame += t;
+          frame += t.text;
+          if (!t.sent) ++counters_.trades_sent;
+          t.sent = true;
         }
         frame += "]}";
         out.text.push_back(std::move(frame));
@@ -145,7 +170,7 @@ class HyperliquidSession : public ProtocolSession {
       out.close_reason = "no message for 60 s";
       return;
     }
-    history_.record(events, market);
+    history_.record(events, market, now_ns);
     // Live trades: one frame per coin per tick, as the venue batches them.
     std::map<std::string, std::string> frames;
     for (const auto& e : events) {
@@ -155,6 +180,7 @@ class HyperliquidSession : public ProtocolSession {
       std::string& frame = frames[coin];
       frame += frame.empty() ? R"({"channel":"trades","data":[)" : ",";
       frame += render_trade(coin, e);
+      if (history_.first_send(coin, e.id)) ++counters_.trades_sent;
     }
     for (auto& [coin, frame] : frames) out.text.push_back(frame + "]}");
 
@@ -197,6 +223,7 @@ class HyperliquidSession : public ProtocolSession {
 
   std::int64_t last_heard_ns_;
   TradeHistory& history_;
+  VenueCounters& counters_;
   std::set<std::string> trades_;
   std::set<std::string> ctxs_;
   std::set<std::string> ctx_due_;
@@ -216,7 +243,7 @@ class HyperliquidProtocol : public VenueProtocol {
       return nullptr;
     }
     ++counters_.connections;
-    return std::make_unique<HyperliquidSession>(now_ns, history_);
+    return std::make_unique<HyperliquidSession>(now_ns, history_, counters_);
   }
 
   RestReply rest(std::string_view target, const MarketModel& market, std::int64_t) override {

@@ -24,11 +24,24 @@ struct Outbox {
 };
 
 /// Counters of what a venue sent, so tests can check nothing was lost or doubled.
+/// Market events count once however many times a fault repeats their frame.
 struct VenueCounters {
-  std::uint64_t liquidations_sent = 0;  // valid liquidation events rendered into frames
+  std::uint64_t liquidations_sent = 0;  // valid distinct liquidation events rendered into frames
+  std::uint64_t trades_sent = 0;        // valid distinct trades (Deribit, Hyperliquid)
   std::uint64_t frames_sent = 0;
   std::uint64_t connections = 0;
   std::uint64_t dropped_for_heartbeat = 0;
+  // Fault injection (exchange_sim.cc): what each fault actually did.
+  std::uint64_t faults_applied = 0;
+  std::uint64_t bad_frames_sent = 0;        // malformed, wrong_type and binary frames
+  std::uint64_t duplicate_frames_sent = 0;  // extra copies of market frames
+  std::uint64_t reordered_frames = 0;       // frames sent after a newer tick's frames
+  std::uint64_t burst_events = 0;           // extra market events made by a burst
+  std::uint64_t resets = 0;
+  std::uint64_t closes = 0;
+  std::uint64_t silences = 0;
+  std::uint64_t upgrades_refused = 0;       // down: upgrades answered 503
+  std::uint64_t rest_faults_sent = 0;       // REST answers replaced by a fault status
 };
 
 class ProtocolSession {
