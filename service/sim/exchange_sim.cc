@@ -1,5 +1,6 @@
 #include "service/sim/exchange_sim.h"
 
+#include <array>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/post.hpp>
@@ -10,7 +11,6 @@
 #include <boost/beast/ssl.hpp>
 #include <boost/beast/websocket.hpp>
 #include <boost/beast/websocket/ssl.hpp>
-#include <array>
 #include <chrono>
 #include <climits>
 #include <deque>
@@ -144,20 +144,21 @@ struct ExchangeSimulator::Impl : std::enable_shared_from_this<ExchangeSimulator:
   /// The `tls` fault: the ClientHello is answered with plain HTTP, then the socket closes.
   void answer_not_tls(tcp::socket socket) {
     ++tls_failures;
-    auto sock = std::make_shared<tcp::socket>(std::move(socket));
+    auto stream = std::make_shared<beast::tcp_stream>(std::move(socket));
     auto buf = std::make_shared<std::array<char, 4096>>();
-    sock->async_read_some(net::buffer(*buf), [sock, buf](boost::system::error_code ec,
-                                                          std::size_t) {
-      if (ec) return;
-      static constexpr std::string_view kNotTls =
-          "HTTP/1.1 400 Bad Request\r\nContent-Length: 0\r\nConnection: close\r\n\r\n";
-      net::async_write(*sock, net::buffer(kNotTls.data(), kNotTls.size()),
-                       [sock, buf](boost::system::error_code, std::size_t) {
-                         boost::system::error_code ignored;
-                         sock->shutdown(tcp::socket::shutdown_both, ignored);
-                         sock->close(ignored);
-                       });
-    });
+    stream->expires_after(std::chrono::seconds(5));  // a client that sends nothing is closed
+    stream->async_read_some(
+        net::buffer(*buf), [stream, buf](boost::system::error_code ec, std::size_t) {
+          if (ec) return;
+          static constexpr std::string_view kNotTls =
+              "HTTP/1.1 400 Bad Request\r\nContent-Length: 0\r\nConnection: close\r\n\r\n";
+          net::async_write(*stream, net::buffer(kNotTls.data(), kNotTls.size()),
+                           [stream, buf](boost::system::error_code, std::size_t) {
+                             boost::system::error_code ignored;
+                             stream->socket().shutdown(tcp::socket::shutdown_both, ignored);
+                             stream->close();
+                           });
+        });
   }
 
   void read_request(std::shared_ptr<beast::ssl_stream<beast::tcp_stream>> stream,
@@ -211,12 +212,13 @@ struct ExchangeSimulator::Impl : std::enable_shared_from_this<ExchangeSimulator:
       websocket::stream_base::timeout opt{std::chrono::seconds(30), std::chrono::minutes(6), true};
       client->ws.set_option(opt);
       WsClient* raw = client.get();  // the callback is owned by the client's own stream
-      client->ws.control_callback([self = this, raw](websocket::frame_type kind, beast::string_view) {
-        if (kind == websocket::frame_type::pong && raw->awaiting_pong) {
-          raw->awaiting_pong = false;
-          self->on_barrier_pong(raw);
-        }
-      });
+      client->ws.control_callback(
+          [self = this, raw](websocket::frame_type kind, beast::string_view) {
+            if (kind == websocket::frame_type::pong && raw->awaiting_pong) {
+              raw->awaiting_pong = false;
+              self->on_barrier_pong(raw);
+            }
+          });
       client->ws.async_accept(*req, [self = shared_from_this(), client, req](boost::system::error_code ec) {
         if (ec) return;
         self->clients.push_back(client);
@@ -232,7 +234,8 @@ struct ExchangeSimulator::Impl : std::enable_shared_from_this<ExchangeSimulator:
       auto& q = faults_of(p->venue()).rest;  // the `rest` fault
       r.status = q.front().status;
       r.body = R"({"code":-1003,"msg":"levdyn sim fault: HTTP )" + std::to_string(r.status) + "\"}";
-      if (r.status == 429 || r.status == 418) r.retry_after = std::to_string(q.front().retry_after_s);
+      if (r.status == 429 || r.status == 418)
+        r.retry_after = std::to_string(q.front().retry_after_s);
       if (--q.front().remaining <= 0) q.pop_front();
       ++p->counters().rest_faults_sent;
     } else if (p != nullptr) {
@@ -428,7 +431,8 @@ struct ExchangeSimulator::Impl : std::enable_shared_from_this<ExchangeSimulator:
           for (int k = 0; k < f.count; ++k) {
             Frame bad;
             if (f.kind == FaultKind::kMalformed) bad.data = malformed_frame(venue);
-            if (f.kind == FaultKind::kWrongType) bad.data = wrong_type_frame(venue, now / 1'000'000);
+            if (f.kind == FaultKind::kWrongType)
+              bad.data = wrong_type_frame(venue, now / 1'000'000);
             if (f.kind == FaultKind::kBinary) {
               bad.data = std::string("\x00\x01\x02binary\xff", 10);
               bad.binary = true;
@@ -443,12 +447,18 @@ struct ExchangeSimulator::Impl : std::enable_shared_from_this<ExchangeSimulator:
         vf.burst_until = until;
         vf.burst_rate = f.rate;
         break;
-      case FaultKind::kDuplicate: vf.duplicate_until = until; break;
-      case FaultKind::kReorder: vf.reorder_until = until; break;
+      case FaultKind::kDuplicate:
+        vf.duplicate_until = until;
+        break;
+      case FaultKind::kReorder:
+        vf.reorder_until = until;
+        break;
       case FaultKind::kRest:
         vf.rest.push_back(VenueFaults::RestFault{f.status, f.retry_after_s, f.count});
         break;
-      case FaultKind::kPause: vf.pause_until = f.for_ms == 0 ? LLONG_MAX : until; break;
+      case FaultKind::kPause:
+        vf.pause_until = f.for_ms == 0 ? LLONG_MAX : until;
+        break;
     }
   }
 
@@ -487,9 +497,9 @@ struct ExchangeSimulator::Impl : std::enable_shared_from_this<ExchangeSimulator:
       case FaultKind::kClose:
         ++counters.closes;
         c->closed = true;
-        c->ws.async_close(websocket::close_reason(static_cast<websocket::close_code>(f.code),
-                                                  "levdyn sim fault"),
-                          [c](boost::system::error_code) {});
+        c->ws.async_close(
+            websocket::close_reason(static_cast<websocket::close_code>(f.code), "levdyn sim fault"),
+            [c](boost::system::error_code) {});
         return;
       case FaultKind::kSilence: {
         ++counters.silences;
@@ -526,8 +536,9 @@ struct ExchangeSimulator::Impl : std::enable_shared_from_this<ExchangeSimulator:
   }
 
   std::string counters_json_locked() const {
-    std::string j = "{\"tls_failures_sent\":" + std::to_string(tls_failures) + ",\"elapsed_ms\":" +
-                    std::to_string((wall_ns() - start_wall_ns) / 1'000'000) + ",\"venues\":{";
+    std::string j = "{\"tls_failures_sent\":" + std::to_string(tls_failures) +
+                    ",\"elapsed_ms\":" + std::to_string((wall_ns() - start_wall_ns) / 1'000'000) +
+                    ",\"venues\":{";
     bool first = true;
     for (const auto& p : protocols) {
       const VenueCounters& c = p->counters();
@@ -569,7 +580,8 @@ struct ExchangeSimulator::Impl : std::enable_shared_from_this<ExchangeSimulator:
     apply_due_faults(now);
     events.clear();
     market->advance(now, events);
-    for (int v = 0; v < core::kVenueCount; ++v) prepare_venue_events(static_cast<core::Venue>(v), now);
+    for (int v = 0; v < core::kVenueCount; ++v)
+      prepare_venue_events(static_cast<core::Venue>(v), now);
     for (auto it = clients.begin(); it != clients.end();) {
       const ClientPtr c = *it++;  // deliver() may remove c
       if (c->closed || c->silent || c->quiescing) continue;
@@ -700,8 +712,8 @@ std::uint64_t ExchangeSimulator::tls_failures_sent() const {
 
 std::string ExchangeSimulator::counters_json() const {
   std::lock_guard lock(impl_->counters_mu);
-  std::string j = "{\"tls_failures_sent\":" + std::to_string(impl_->tls_failures_copy) +
-                  ",\"venues\":{";
+  std::string j =
+      "{\"tls_failures_sent\":" + std::to_string(impl_->tls_failures_copy) + ",\"venues\":{";
   bool first = true;
   for (const auto& p : impl_->protocols) {
     if (!first) j += ',';

@@ -69,8 +69,9 @@ long parse_int(const YAML::Node& n, std::size_t index, const std::string& key, l
   char* end = nullptr;
   const long v = std::strtol(text.c_str(), &end, 10);
   if (text.empty() || *end != '\0' || v < lo || v > hi) {
-    bad(index, key, "expected an integer in " + std::to_string(lo) + ".." + std::to_string(hi) +
-                        ", got '" + text + "'");
+    bad(index, key,
+        "expected an integer in " + std::to_string(lo) + ".." + std::to_string(hi) + ", got '" +
+            text + "'");
   }
   return v;
 }
@@ -83,8 +84,8 @@ bool dedupes(core::Venue v) {
 
 Fault parse_entry(const YAML::Node& node, std::size_t i) {
   if (!node.IsMap()) bad(i, "", "expected a map like {venue: binance, at: 5s, fault: reset}");
-  static const std::set<std::string> kKeys = {"venue", "at",     "fault", "count", "code", "for",
-                                              "status", "retry_after", "bytes", "rate"};
+  static const std::set<std::string> kKeys = {"venue", "at",     "fault",       "count", "code",
+                                              "for",   "status", "retry_after", "bytes", "rate"};
   for (const auto& kv : node) {
     const std::string key = kv.first.as<std::string>();
     if (!kKeys.count(key)) bad(i, key, "unknown key");
@@ -117,8 +118,8 @@ Fault parse_entry(const YAML::Node& node, std::size_t i) {
     }
     bad(i, key, std::string("not a parameter of ") + to_string(f.kind));
   };
-  if (allow("count", {FaultKind::kMalformed, FaultKind::kWrongType, FaultKind::kBinary,
-                      FaultKind::kRest})) {
+  if (allow("count",
+            {FaultKind::kMalformed, FaultKind::kWrongType, FaultKind::kBinary, FaultKind::kRest})) {
     f.count = static_cast<int>(parse_int(node["count"], i, "count", 1, 100'000));
   }
   if (allow("code", {FaultKind::kClose})) {
@@ -132,14 +133,22 @@ Fault parse_entry(const YAML::Node& node, std::size_t i) {
     f.for_ms = parse_ms(node["for"].Scalar(), i, "for");
   } else {
     switch (f.kind) {
-      case FaultKind::kSilence: f.for_ms = 30'000; break;
-      case FaultKind::kTls: f.for_ms = 2'000; break;
-      case FaultKind::kPause: f.for_ms = 0; break;  // for good
+      case FaultKind::kSilence:
+        f.for_ms = 30'000;
+        break;
+      case FaultKind::kTls:
+        f.for_ms = 2'000;
+        break;
+      case FaultKind::kPause:
+        f.for_ms = 0;
+        break;  // for good
       case FaultKind::kBurst:
       case FaultKind::kDuplicate:
       case FaultKind::kReorder:
-      case FaultKind::kDown: bad(i, "for", std::string("missing: how long ") + name + " lasts");
-      default: break;
+      case FaultKind::kDown:
+        bad(i, "for", std::string("missing: how long ") + name + " lasts");
+      default:
+        break;
     }
   }
   if (allow("status", {FaultKind::kRest})) {
@@ -162,8 +171,10 @@ Fault parse_entry(const YAML::Node& node, std::size_t i) {
   if (f.kind == FaultKind::kDuplicate && (f.all_venues || !dedupes(f.venue))) {
     bad(i, "venue",
         "duplicate is only for deribit and hyperliquid, where levdyn drops repeated trades by "
-        "id; " + venue + " messages carry no id levdyn dedupes, so a repeat counts twice by "
-        "design");
+        "id; " +
+            venue +
+            " messages carry no id levdyn dedupes, so a repeat counts twice by "
+            "design");
   }
   return f;
 }
@@ -215,12 +226,18 @@ FaultPlan load_fault_plan(const std::string& path) {
 
 std::string malformed_frame(core::Venue venue) {
   switch (venue) {
-    case core::Venue::kBinance: return R"({"stream":"!forceOrder@arr","data":{"e":"forceOrder","o":{"s":"BTC)";
-    case core::Venue::kOkx: return R"({"arg":{"channel":"liquidation-orders","instType":"SWAP"},"data":[{"det)";
-    case core::Venue::kBybit: return R"({"topic":"allLiquidation.BTCUSDT","type":"snapshot","data":[{"T":)";
-    case core::Venue::kDeribit: return R"({"jsonrpc":"2.0","method":"subscription","params":{"channel":"trades.BTC-PERP)";
-    case core::Venue::kBitmex: return R"({"table":"liquidation","action":"insert","data":[{"orderID":)";
-    case core::Venue::kHyperliquid: return R"({"channel":"trades","data":[{"coin":"BTC","px":)";
+    case core::Venue::kBinance:
+      return R"({"stream":"!forceOrder@arr","data":{"e":"forceOrder","o":{"s":"BTC)";
+    case core::Venue::kOkx:
+      return R"({"arg":{"channel":"liquidation-orders","instType":"SWAP"},"data":[{"det)";
+    case core::Venue::kBybit:
+      return R"({"topic":"allLiquidation.BTCUSDT","type":"snapshot","data":[{"T":)";
+    case core::Venue::kDeribit:
+      return R"({"jsonrpc":"2.0","method":"subscription","params":{"channel":"trades.BTC-PERP)";
+    case core::Venue::kBitmex:
+      return R"({"table":"liquidation","action":"insert","data":[{"orderID":)";
+    case core::Venue::kHyperliquid:
+      return R"({"channel":"trades","data":[{"coin":"BTC","px":)";
   }
   return "{";
 }
@@ -239,12 +256,10 @@ std::string wrong_type_frame(core::Venue venue, std::int64_t now_ms) {
              R"("}],"instFamily":"BTC-USDT","instId":"BTC-USDT-SWAP","instType":"SWAP","uly":"BTC-USDT"}]})";
     case core::Venue::kBybit:
       return R"({"topic":"allLiquidation.BTCUSDT","type":"snapshot","ts":)" + ms +
-             R"(,"data":[{"T":)" + ms + R"(,"s":"BTCUSDT","S":"Buy","v":"0.010","p":)" + px +
-             "}]}";
+             R"(,"data":[{"T":)" + ms + R"(,"s":"BTCUSDT","S":"Buy","v":"0.010","p":)" + px + "}]}";
     case core::Venue::kDeribit:
       return R"({"jsonrpc":"2.0","method":"subscription","params":{"channel":"trades.BTC-PERPETUAL.100ms","data":[{"trade_seq":1,"trade_id":"wrong-type-)" +
-             ms + R"(","timestamp":)" + ms +
-             R"(,"tick_direction":2,"price":)" + px +
+             ms + R"(","timestamp":)" + ms + R"(,"tick_direction":2,"price":)" + px +
              R"(,"mark_price":60000.0,"instrument_name":"BTC-PERPETUAL","index_price":60000.0,"direction":"sell","contracts":1.0,"amount":10.0,"liquidation":"T"}]}})";
     case core::Venue::kBitmex:
       return R"({"table":"liquidation","action":"insert","data":[{"orderID":"wrong-type-)" + ms +

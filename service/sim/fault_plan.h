@@ -40,8 +40,8 @@ enum class FaultKind : std::uint8_t {
 
 struct Fault {
   core::Venue venue = core::Venue::kBinance;
-  bool all_venues = false;       // venue: all (every venue; not for duplicate)
-  std::int64_t at_ms = 0;        // since the simulator's start
+  bool all_venues = false;  // venue: all (every venue; not for duplicate)
+  std::int64_t at_ms = 0;   // since the simulator's start
   FaultKind kind = FaultKind::kReset;
   int count = 1;
   std::uint16_t code = 1000;     // close

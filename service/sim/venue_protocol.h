@@ -40,8 +40,8 @@ struct VenueCounters {
   std::uint64_t resets = 0;
   std::uint64_t closes = 0;
   std::uint64_t silences = 0;
-  std::uint64_t upgrades_refused = 0;       // down: upgrades answered 503
-  std::uint64_t rest_faults_sent = 0;       // REST answers replaced by a fault status
+  std::uint64_t upgrades_refused = 0;  // down: upgrades answered 503
+  std::uint64_t rest_faults_sent = 0;  // REST answers replaced by a fault status
 };
 
 class ProtocolSession {
