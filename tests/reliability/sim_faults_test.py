@@ -11,8 +11,8 @@
 #   - levdyn_feed_reconnects_total{reason} per venue equal to what the simulator did: resets
 #     (read_error), close 1011 (closed_by_peer), oversize (frame_too_large), silence (silence),
 #     refused upgrades (handshake), TLS garbage (tls); no other reason;
-#   - reconnects within the backoff bounds: back within 0.5 s (+ slack) after a single fault,
-#     refused attempts while down bounded by the doubling backoff;
+#   - reconnects within the backoff bounds: every failure-to-next-attempt delay in levdyn's log
+#     within [d/2, d] with d doubling from 500 ms, refused attempts while down 2-5 per venue;
 #   - HTTP answers throughout; the all-down phase shows in /v1/feeds, /readyz and
 #     levdyn_feed_connected, and every feed comes back;
 #   - REST 429/418 counted as rate limits, 503 as an error.
@@ -234,10 +234,13 @@ class SimFaultsTest(unittest.TestCase):
         self.assertTrue(self.settled, "counts never agreed while every feed was up")
 
     def test_trades_counted_exactly_once(self):
-        """Hyperliquid trades (duplicated, reordered, replayed on resubscribe): each once."""
-        sent = self.c("hyperliquid", "trades_sent")
-        self.assertGreater(sent, 0)
-        self.assertEqual(self.m("levdyn_trades_total", venue="hyperliquid"), sent)
+        """Hyperliquid (duplicated, reordered, replayed on resubscribe) and Deribit (duplicated,
+        reordered) trades: each once."""
+        for v in ("hyperliquid", "deribit"):
+            with self.subTest(venue=v):
+                sent = self.c(v, "trades_sent")
+                self.assertGreater(sent, 0)
+                self.assertEqual(self.m("levdyn_trades_total", venue=v), sent)
 
     def test_decode_errors_counted(self):
         """Each malformed, wrong-typed or binary frame: one decode error, on its venue."""
@@ -309,20 +312,6 @@ class SimFaultsTest(unittest.TestCase):
                     self.assertGreaterEqual(t_next - t, d / 2 - 0.02)
                     self.assertLessEqual(t_next - t, d + slack)
         self.assertGreater(checked, 20)
-
-    def test_reconnect_delay_after_single_faults(self):
-        """After a reset, a close or an oversized frame the feed is back within the backoff."""
-        slack = 1.0
-        for v, at, extra in (("binance", 5.0, 0.0), ("okx", 5.0, 0.0), ("bitmex", 5.0, 1.5),
-                             ("hyperliquid", 8.0, 0.0)):
-            down = [s[0] for s in self.monitor.samples
-                    if at <= s[0] < at + 3.0 and s[1].get(v) is False]
-            up_again = [s[0] for s in self.monitor.samples
-                        if down and s[0] > down[0] and s[1].get(v) is True]
-            with self.subTest(venue=v):
-                if down:  # a sample may miss a short outage; if seen, it ends in time
-                    self.assertTrue(up_again)
-                    self.assertLessEqual(up_again[0] - down[0], BACKOFF_INITIAL_S + slack + extra)
 
     def test_http_answers_throughout(self):
         hs = self.monitor.health

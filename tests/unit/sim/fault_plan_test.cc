@@ -66,8 +66,8 @@ faults:
 
 // Verifies JSON (a bare list) reads like YAML.
 TEST(FaultPlanTest, ParsesJson) {
-  const FaultPlan plan = parse_fault_plan(
-      R"([{"venue": "okx", "at": "8s", "fault": "close", "code": 4000}])");
+  const FaultPlan plan =
+      parse_fault_plan(R"([{"venue": "okx", "at": "8s", "fault": "close", "code": 4000}])");
   ASSERT_EQ(plan.faults.size(), 1u);
   EXPECT_EQ(plan.faults[0].kind, FaultKind::kClose);
   EXPECT_EQ(plan.faults[0].code, 4000);
@@ -76,7 +76,8 @@ TEST(FaultPlanTest, ParsesJson) {
 
 // Verifies the committed example parses.
 TEST(FaultPlanTest, ExampleFileParses) {
-  const FaultPlan plan = load_fault_plan(std::string(LEVDYN_SOURCE_DIR) + "/deploy/sim-faults.yaml");
+  const FaultPlan plan =
+      load_fault_plan(std::string(LEVDYN_SOURCE_DIR) + "/deploy/sim-faults.yaml");
   EXPECT_GT(plan.faults.size(), 10u);
   const FaultPlan test_plan =
       load_fault_plan(std::string(LEVDYN_SOURCE_DIR) + "/tests/reliability/sim_faults.yaml");
