@@ -80,6 +80,7 @@ struct ExchangeSimulator::Impl : std::enable_shared_from_this<ExchangeSimulator:
     std::int64_t reorder_until = 0;
     std::int64_t down_until = 0;
     std::int64_t pause_until = 0;
+    std::int64_t quiet_until = 0;
     struct RestFault {
       int status;
       int retry_after_s;
@@ -456,6 +457,9 @@ struct ExchangeSimulator::Impl : std::enable_shared_from_this<ExchangeSimulator:
       case FaultKind::kRest:
         vf.rest.push_back(VenueFaults::RestFault{f.status, f.retry_after_s, f.count});
         break;
+      case FaultKind::kQuiet:
+        vf.quiet_until = until;
+        break;
       case FaultKind::kPause:
         vf.pause_until = f.for_ms == 0 ? LLONG_MAX : until;
         break;
@@ -586,6 +590,7 @@ struct ExchangeSimulator::Impl : std::enable_shared_from_this<ExchangeSimulator:
       const ClientPtr c = *it++;  // deliver() may remove c
       if (c->closed || c->silent || c->quiescing) continue;
       const core::Venue venue = c->protocol->venue();
+      if (now < faults_of(venue).quiet_until) continue;  // only answers to the client go out
       Outbox out;
       c->session->on_tick(venue_events[static_cast<std::size_t>(venue)], *market, now, out);
       shape_market_frames(c, faults_of(venue), now, out);

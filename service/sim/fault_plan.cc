@@ -25,6 +25,7 @@ constexpr KindName kKinds[] = {
     {FaultKind::kDuplicate, "duplicate"}, {FaultKind::kReorder, "reorder"},
     {FaultKind::kRest, "rest"},           {FaultKind::kTls, "tls"},
     {FaultKind::kDown, "down"},           {FaultKind::kPause, "pause"},
+    {FaultKind::kQuiet, "quiet"},
 };
 
 std::string kind_list() {
@@ -128,8 +129,9 @@ Fault parse_entry(const YAML::Node& node, std::size_t i) {
       bad(i, "code", "close code " + std::to_string(f.code) + " may not be sent on the wire");
     }
   }
-  if (allow("for", {FaultKind::kSilence, FaultKind::kBurst, FaultKind::kDuplicate,
-                    FaultKind::kReorder, FaultKind::kTls, FaultKind::kDown, FaultKind::kPause})) {
+  if (allow("for",
+            {FaultKind::kSilence, FaultKind::kBurst, FaultKind::kDuplicate, FaultKind::kReorder,
+             FaultKind::kTls, FaultKind::kDown, FaultKind::kPause, FaultKind::kQuiet})) {
     f.for_ms = parse_ms(node["for"].Scalar(), i, "for");
   } else {
     switch (f.kind) {
@@ -146,6 +148,7 @@ Fault parse_entry(const YAML::Node& node, std::size_t i) {
       case FaultKind::kDuplicate:
       case FaultKind::kReorder:
       case FaultKind::kDown:
+      case FaultKind::kQuiet:
         bad(i, "for", std::string("missing: how long ") + name + " lasts");
       default:
         break;

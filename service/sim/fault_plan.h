@@ -34,6 +34,7 @@ enum class FaultKind : std::uint8_t {
   kTls,        // TLS handshakes on the port answered with plain HTTP for `for` (and a reset)
   kDown,       // a reset, then WebSocket upgrades refused with 503 for `for`
   kPause,      // no more trades or liquidations (heartbeats go on), for `for` or for good
+  kQuiet,      // nothing sent for `for` but answers to the client (pongs, its requests)
 };
 
 [[nodiscard]] const char* to_string(FaultKind kind) noexcept;
@@ -45,7 +46,7 @@ struct Fault {
   FaultKind kind = FaultKind::kReset;
   int count = 1;
   std::uint16_t code = 1000;     // close
-  std::int64_t for_ms = 0;       // silence, burst, duplicate, reorder, tls, down, pause
+  std::int64_t for_ms = 0;       // silence, burst, duplicate, reorder, tls, down, pause, quiet
   int status = 429;              // rest
   int retry_after_s = 1;         // rest 429/418
   std::size_t bytes = 5u << 20;  // oversize (levdyn refuses frames over 4 MiB)

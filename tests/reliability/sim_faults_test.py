@@ -15,6 +15,8 @@
 #     within [d/2, d] with d doubling from 500 ms, refused attempts while down 2-5 per venue;
 #   - HTTP answers throughout; the all-down phase shows in /v1/feeds, /readyz and
 #     levdyn_feed_connected, and every feed comes back;
+#   - quiet channels (nothing sent but answers, 3x silence_timeout) are not taken for dead:
+#     levdyn's pings are answered and every feed stays up;
 #   - REST 429/418 counted as rate limits, 503 as an error.
 # The unresolvable host (reason="resolve") is covered by hostile_exchange_test.py: it needs no
 # simulator.
@@ -41,7 +43,7 @@ FAULTS = os.path.join(SOURCE, "tests", "reliability", "sim_faults.yaml")
 VENUES = ["binance", "okx", "bybit", "deribit", "bitmex", "hyperliquid"]
 SILENCE_TIMEOUT_S = 2.0
 BACKOFF_INITIAL_S = 0.5
-DOWN_AT_S, DOWN_FOR_S, PAUSE_AT_S = 12.0, 3.0, 17.0
+DOWN_AT_S, DOWN_FOR_S, QUIET_AT_S, QUIET_FOR_S = 12.0, 3.0, 17.0, 6.0
 REASONS = ["resolve", "connect", "tls", "handshake", "closed_by_peer", "read_error", "silence",
            "rotation", "frame_too_large", "write_error"]
 
@@ -163,9 +165,13 @@ class SimFaultsTest(unittest.TestCase):
 
     @classmethod
     def run_schedule(cls):
-        # Wait for the pause, then for every feed to be back and the counts to settle: the
-        # simulator's counters (read first) and levdyn's must agree on every venue at once.
-        time.sleep(max(0.0, PAUSE_AT_S + 0.5 - cls.sim.elapsed()))
+        # Quiet from 17 s: levdyn's counters as it starts, then after it.
+        time.sleep(max(0.0, QUIET_AT_S - cls.sim.elapsed()))
+        cls.metrics_quiet_start = cls.levdyn.metrics()
+        # Wait for the end of the quiet phase, then for every feed to be up and the counts to
+        # settle: the simulator's counters (read first) and levdyn's must agree on every venue.
+        time.sleep(max(0.0, QUIET_AT_S + QUIET_FOR_S + 0.3 - cls.sim.elapsed()))
+        cls.metrics_quiet_end = cls.levdyn.metrics()
 
         def settled():
             c = cls.sim.counters()
@@ -209,6 +215,7 @@ class SimFaultsTest(unittest.TestCase):
     def test_every_fault_applied(self):
         """The schedule really ran: each venue saw its faults (a test that cannot fail is none)."""
         self.assertIn("fault pause on bitmex", self.sim_log)
+        self.assertIn("fault quiet on binance", self.sim_log)
         self.assertEqual(self.c("binance", "resets"), 2)  # reset, then down
         self.assertEqual(self.c("okx", "closes"), 1)
         self.assertEqual(self.c("deribit", "silences"), 1)
@@ -313,6 +320,26 @@ class SimFaultsTest(unittest.TestCase):
                     self.assertLessEqual(t_next - t, d + slack)
         self.assertGreater(checked, 20)
 
+    def test_quiet_channels_kept_alive(self):
+        """Nothing but answers for 6 s (3x silence_timeout): levdyn pings, the simulator answers,
+        and no feed is taken for dead."""
+        late = [s for s in self.monitor.samples
+                if QUIET_AT_S + 3.5 < s[0] < QUIET_AT_S + QUIET_FOR_S - 0.2]
+        self.assertGreater(len(late), 5)
+        for v in VENUES:
+            with self.subTest(venue=v):
+                self.assertEqual([s[0] for s in late if s[1].get(v) is not True or
+                                  s[3].get(v) != 1], [])
+                before = h.metric_sum(self.metrics_quiet_start, "levdyn_feed_pings_total",
+                                      venue=v) or 0
+                after = h.metric_sum(self.metrics_quiet_end, "levdyn_feed_pings_total",
+                                     venue=v) or 0
+                self.assertGreaterEqual(after - before, 1)
+                self.assertEqual(h.metric_sum(self.metrics_quiet_end,
+                                              "levdyn_feed_reconnects_total", venue=v,
+                                              reason="silence") or 0, self.c(v, "silences"))
+        self.assertEqual([s[0] for s in late if s[2] != 200], [])
+
     def test_http_answers_throughout(self):
         hs = self.monitor.health
         self.assertGreater(len(hs), 50)
@@ -342,7 +369,7 @@ class SimFaultsTest(unittest.TestCase):
     def test_clean_shutdown_and_time(self):
         self.assertEqual(self.rc, 0, self.log[-2000:])
         self.assertEqual(self.sim_rc, 0)
-        self.assertLess(self.elapsed, 45)
+        self.assertLess(self.elapsed, 50)
 
 
 class FaultFileErrorsTest(unittest.TestCase):

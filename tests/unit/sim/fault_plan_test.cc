@@ -39,8 +39,9 @@ faults:
   - {venue: bybit, at: 1s, fault: tls}
   - {venue: all, at: 1s, fault: down, for: 3s}
   - {venue: all, at: 9s, fault: pause}
+  - {venue: okx, at: 9s, fault: quiet, for: 6s}
 )");
-  ASSERT_EQ(plan.faults.size(), 14u);
+  ASSERT_EQ(plan.faults.size(), 15u);
   const auto& f = plan.faults;
   EXPECT_EQ(f[0].kind, FaultKind::kReset);
   EXPECT_EQ(f[0].venue, core::Venue::kBinance);
@@ -62,6 +63,8 @@ faults:
   EXPECT_EQ(f[11].for_ms, 2000);  // tls default
   EXPECT_TRUE(f[12].all_venues);
   EXPECT_EQ(f[13].for_ms, 0);  // pause for good
+  EXPECT_EQ(f[14].kind, FaultKind::kQuiet);
+  EXPECT_EQ(f[14].for_ms, 6000);
 }
 
 // Verifies JSON (a bare list) reads like YAML.
@@ -102,6 +105,7 @@ TEST(FaultPlanTest, RejectsBadEntries) {
       {"faults: [{venue: okx, at: 1s, fault: close, code: 1005}]", "may not be sent"},
       {"faults: [{venue: okx, at: 1s, fault: close, code: abc}]", "faults[0].code: expected"},
       {"faults: [{venue: okx, at: 1s, fault: burst}]", "faults[0].for: missing"},
+      {"faults: [{venue: okx, at: 1s, fault: quiet}]", "faults[0].for: missing"},
       {"faults: [{venue: okx, at: 1s, fault: burst, for: 1s, rate: 0.5}]", "faults[0].rate"},
       {"faults: [{venue: binance, at: 1s, fault: rest, status: 200}]", "faults[0].status"},
       {"faults: [{venue: binance, at: 1s, fault: duplicate, for: 1s}]",
