@@ -230,7 +230,7 @@ struct ExchangeSimulator::Impl : std::enable_shared_from_this<ExchangeSimulator:
     RestReply r;
     if (segment == "_sim" && rest.rfind("/counters", 0) == 0) {
       r.status = 200;
-      r.body = counters_json_locked();
+      r.body = counters_json_live();
     } else if (p != nullptr && !faults_of(p->venue()).rest.empty()) {
       auto& q = faults_of(p->venue()).rest;  // the `rest` fault
       r.status = q.front().status;
@@ -482,6 +482,18 @@ struct ExchangeSimulator::Impl : std::enable_shared_from_this<ExchangeSimulator:
     c->ws.async_ping({}, [self = shared_from_this(), c](boost::system::error_code ec) {
       if (ec) self->drop(c);
     });
+    // A client that stopped reading never answers: the fault strikes anyway after 5 s (what
+    // it had not read by then is lost, and the counters overstate what it received).
+    auto timer = std::make_shared<net::steady_timer>(ioc);
+    timer->expires_after(std::chrono::seconds(5));
+    timer->async_wait([self = shared_from_this(), c, timer](boost::system::error_code ec) {
+      if (ec || !c->awaiting_pong) return;
+      LOG_WARN("sim: no pong from a client of %s within 5 s; fault %s strikes anyway",
+               std::string(core::to_string(c->protocol->venue())).c_str(),
+               to_string(c->ending->kind));
+      c->awaiting_pong = false;
+      self->strike(c);
+    });
   }
 
   void on_barrier_pong(WsClient* raw) {
@@ -539,7 +551,7 @@ struct ExchangeSimulator::Impl : std::enable_shared_from_this<ExchangeSimulator:
     }
   }
 
-  std::string counters_json_locked() const {
+  std::string counters_json_live() const {
     std::string j = "{\"tls_failures_sent\":" + std::to_string(tls_failures) +
                     ",\"elapsed_ms\":" + std::to_string((wall_ns() - start_wall_ns) / 1'000'000) +
                     ",\"venues\":{";
