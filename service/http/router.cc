@@ -5,6 +5,7 @@
 #include <map>
 
 #include "service/http/api_json.h"
+#include "service/http/render_cache.h"
 #include "service/venues/event_json.h"
 
 namespace levdyn::http {
@@ -14,11 +15,11 @@ namespace {
 using Query = std::map<std::string, std::string, std::less<>>;
 
 ApiResponse error(int status, std::string_view code, std::string_view message,
-                  std::string route) {
+                  std::string_view route) {
   ApiResponse r;
   r.status = status;
   r.body = error_body(code, message);
-  r.route = std::move(route);
+  r.route = route;
   return r;
 }
 
@@ -31,6 +32,7 @@ bool split_target(std::string_view target, std::vector<std::string>& segments, Q
     return false;
   }
   path.remove_prefix(1);
+  segments.reserve(4);
   while (!path.empty()) {
     const auto slash = path.find('/');
     std::string seg;
@@ -88,10 +90,17 @@ bool window_param(const Query& q, const core::PublishedState& st, int& index, st
   return true;
 }
 
-ApiResponse ok(std::string body, std::string route) {
+ApiResponse ok(std::string body, std::string_view route) {
   ApiResponse r;
   r.body = std::move(body);
-  r.route = std::move(route);
+  r.route = route;
+  return r;
+}
+
+ApiResponse ok(std::shared_ptr<const std::string> body, std::string_view route) {
+  ApiResponse r;
+  r.shared_body = std::move(body);
+  r.route = route;
   return r;
 }
 
@@ -111,8 +120,8 @@ ApiResponse instruments(const ApiContext& ctx) {
 }
 
 ApiResponse instrument(const ApiContext& ctx, const std::string& venue_name,
-                       const std::string& symbol, const Query& q) {
-  const std::string route = "/v1/instruments/{venue}/{symbol}";
+                       const std::string& symbol, const Query& q, RenderCache* cache) {
+  constexpr std::string_view route = "/v1/instruments/{venue}/{symbol}";
   core::Venue venue;
   if (!core::parse_venue(venue_name, venue)) {
     return error(404, "not_found", "unknown venue '" + venue_name + "'", route);
@@ -126,9 +135,11 @@ ApiResponse instrument(const ApiContext& ctx, const std::string& venue_name,
   std::string why;
   if (!window_param(q, *ctx.state, window, why)) return error(400, "bad_request", why, route);
   core::InstrumentMetrics m;
+  const bool published = ctx.state->instrument(id, m);
+  if (published && cache != nullptr) return ok(cache->instrument(*ctx.state, m, window), route);
   std::string out;
   out.reserve(4096);
-  if (!ctx.state->instrument(id, m)) {
+  if (!published) {
     // Tracked but no data yet: every value null, said plainly.
     std::memset(static_cast<void*>(&m), 0, sizeof m);
     m.instrument = id;
@@ -158,8 +169,9 @@ ApiResponse assets(const ApiContext& ctx, const Query& q) {
   return ok(std::move(out), "/v1/assets");
 }
 
-ApiResponse asset(const ApiContext& ctx, const std::string& name, const Query& q) {
-  const std::string route = "/v1/assets/{asset}";
+ApiResponse asset(const ApiContext& ctx, const std::string& name, const Query& q,
+                  RenderCache* cache) {
+  constexpr std::string_view route = "/v1/assets/{asset}";
   std::string upper = name;
   std::transform(upper.begin(), upper.end(), upper.begin(),
                  [](unsigned char c) { return static_cast<char>(std::toupper(c)); });
@@ -174,6 +186,7 @@ ApiResponse asset(const ApiContext& ctx, const std::string& name, const Query& q
   if (!ctx.state->asset(id, a) || !a.has_data) {
     return error(404, "not_found", "asset '" + upper + "' has no data yet", route);
   }
+  if (cache != nullptr) return ok(cache->asset(*ctx.state, a, window), route);
   std::string out;
   out.reserve(8192);
   append_asset(out, *ctx.state, a, window);
@@ -181,7 +194,7 @@ ApiResponse asset(const ApiContext& ctx, const std::string& name, const Query& q
 }
 
 ApiResponse liquidations(const ApiContext& ctx, const Query& q) {
-  const std::string route = "/v1/liquidations";
+  constexpr std::string_view route = "/v1/liquidations";
   std::int64_t limit = 100, since_ms = 0;
   if (auto it = q.find("limit"); it != q.end()) {
     if (!parse_i64(it->second, limit) || limit < 1 || limit > 1000) {
@@ -229,7 +242,7 @@ ApiResponse liquidations(const ApiContext& ctx, const Query& q) {
 }
 
 ApiResponse cascades(const ApiContext& ctx, const Query& q) {
-  const std::string route = "/v1/cascades";
+  constexpr std::string_view route = "/v1/cascades";
   std::string asset_filter;
   if (auto it = q.find("asset"); it != q.end() && !it->second.empty()) {
     asset_filter = it->second;
@@ -315,7 +328,8 @@ bool percent_decode(std::string_view in, std::string& out) {
   return true;
 }
 
-ApiResponse route_request(std::string_view method, std::string_view target, const ApiContext& ctx) {
+ApiResponse route_request(std::string_view method, std::string_view target, const ApiContext& ctx,
+                          RenderCache* cache) {
   std::vector<std::string> seg;
   Query q;
   std::string why;
@@ -343,9 +357,9 @@ ApiResponse route_request(std::string_view method, std::string_view target, cons
   if (n >= 2 && seg[0] == "v1") {
     const std::string& what = seg[1];
     if (what == "instruments" && n == 2) return instruments(ctx);
-    if (what == "instruments" && n == 4) return instrument(ctx, seg[2], seg[3], q);
+    if (what == "instruments" && n == 4) return instrument(ctx, seg[2], seg[3], q, cache);
     if (what == "assets" && n == 2) return assets(ctx, q);
-    if (what == "assets" && n == 3) return asset(ctx, seg[2], q);
+    if (what == "assets" && n == 3) return asset(ctx, seg[2], q, cache);
     if (what == "liquidations" && n == 2) return liquidations(ctx, q);
     if (what == "cascades" && n == 2) return cascades(ctx, q);
     if (what == "feeds" && n == 2) return feeds(ctx);

@@ -5,6 +5,7 @@
 
 #include <cstdint>
 #include <functional>
+#include <memory>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -25,17 +26,27 @@ struct ApiContext {
   std::function<std::int64_t()> steady_now_ns;
 };
 
+class RenderCache;
+
 struct ApiResponse {
   int status = 200;
-  std::string content_type = "application/json";
+  std::string_view content_type = "application/json";  // a string literal
   std::string body;
-  std::string route;   // the route template, for levdyn_http_requests_total{route}
+  /// Set instead of `body` when the body comes from a RenderCache (immutable, shared).
+  std::shared_ptr<const std::string> shared_body;
+  std::string_view route;  // the route template (a literal), for levdyn_http_requests_total
   std::vector<std::pair<std::string, std::string>> headers;
+
+  [[nodiscard]] std::string_view body_view() const noexcept {
+    return shared_body ? std::string_view(*shared_body) : std::string_view(body);
+  }
 };
 
-/// Handles one request. `method` is the HTTP verb; `target` the raw request target.
+/// Handles one request. `method` is the HTTP verb; `target` the raw request target. With a
+/// `cache` (the HTTP thread's), the per-asset and per-instrument bodies come from it as
+/// `shared_body`; without one, every body is rendered into `body`.
 [[nodiscard]] ApiResponse route_request(std::string_view method, std::string_view target,
-                                        const ApiContext& ctx);
+                                        const ApiContext& ctx, RenderCache* cache = nullptr);
 
 /// Percent-decodes `in`; false on a malformed escape.
 [[nodiscard]] bool percent_decode(std::string_view in, std::string& out);

@@ -9,6 +9,8 @@
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
 #include <boost/beast/websocket.hpp>
+#include <array>
+#include <charconv>
 #include <deque>
 #include <future>
 #include <list>
@@ -18,6 +20,7 @@
 
 #include "service/feed/log.h"
 #include "service/http/api_json.h"
+#include "service/http/render_cache.h"
 #include "service/venues/event_json.h"
 
 namespace levdyn::http {
@@ -56,14 +59,31 @@ struct Server::Impl : std::enable_shared_from_this<Server::Impl> {
     beast::tcp_stream stream;
     beast::flat_buffer buffer;
     std::optional<bhttp::request_parser<bhttp::string_body>> parser;
+    // The response being written: its head (reused), and its body owned or shared.
+    std::string head;
+    std::string body;
+    std::shared_ptr<const std::string> shared_body;
     bool first = true;
     bool closed = false;
+
+    [[nodiscard]] std::string_view body_view() const noexcept {
+      return shared_body ? std::string_view(*shared_body) : std::string_view(body);
+    }
   };
   using SessionPtr = std::shared_ptr<Session>;
 
   ServerConfig config;
   ApiContext ctx;
+  RenderCache render_cache;
   HttpCounters counters;
+  // (route, code) -> its counter in counters.requests (map nodes are stable): a request finds
+  // its counter without building a std::string key. Bounded by routes x status codes.
+  struct CounterSlot {
+    std::string_view route;
+    int code;
+    std::uint64_t* count;
+  };
+  std::vector<CounterSlot> counter_slots;
   net::io_context& ioc;  // owned by Server
   tcp::acceptor acceptor{ioc};
   net::steady_timer stream_timer{ioc};
@@ -75,7 +95,17 @@ struct Server::Impl : std::enable_shared_from_this<Server::Impl> {
   std::uint64_t liq_cursor = 0;
   std::uint64_t cascade_cursor = 0;
 
-  void count(const std::string& route, int code) { ++counters.requests[{route, code}]; }
+  void count(std::string_view route, int code) {
+    for (const CounterSlot& c : counter_slots) {
+      if (c.code == code && c.route == route) {
+        ++*c.count;
+        return;
+      }
+    }
+    std::uint64_t& n = counters.requests[{std::string(route), code}];
+    counter_slots.push_back({route, code, &n});
+    ++n;
+  }
 
   void do_accept() {
     acceptor.async_accept([self = shared_from_this()](boost::system::error_code ec, tcp::socket s) {
@@ -95,6 +125,8 @@ struct Server::Impl : std::enable_shared_from_this<Server::Impl> {
       socket.close(ignored);
       return;
     }
+    boost::system::error_code ignored;
+    socket.set_option(tcp::no_delay(true), ignored);  // a response is one write: send it now
     auto s = std::make_shared<Session>(std::move(socket));
     sessions.push_back(s);
     counters.connections_open = sessions.size() + clients.size();
@@ -165,28 +197,52 @@ struct Server::Impl : std::enable_shared_from_this<Server::Impl> {
       return send_error_and_close(s, bhttp::status::not_found, "not_found",
                                   "WebSocket is served on /v1/stream only");
     }
-    const ApiResponse r = route_request(req.method_string(), req.target(), ctx);
+    ApiResponse r = route_request(req.method_string(), req.target(), ctx, &render_cache);
     count(r.route, r.status);
-    auto res = std::make_shared<bhttp::response<bhttp::string_body>>(
-        static_cast<bhttp::status>(r.status), req.version());
-    res->set(bhttp::field::server, "levdyn");
-    res->set(bhttp::field::content_type, r.content_type);
-    res->set(bhttp::field::cache_control, "no-store");
-    for (const auto& [k, v] : r.headers) res->set(k, v);
-    res->keep_alive(req.keep_alive());
-    if (req.method() == bhttp::verb::head) {
-      res->content_length(r.body.size());
-    } else {
-      res->body() = r.body;
-      res->prepare_payload();
-    }
+    const bool keep_alive = req.keep_alive();
+    const bool head_only = req.method() == bhttp::verb::head;
+    write_head(s->head, req.version(), r, keep_alive, r.body_view().size());
+    // The head and the body go out in one gather write; the session owns both until it ends.
+    s->body = std::move(r.body);
+    s->shared_body = std::move(r.shared_body);
+    const std::array<net::const_buffer, 2> buffers{
+        net::buffer(s->head), head_only ? net::const_buffer() : net::buffer(s->body_view())};
     s->stream.expires_after(std::chrono::seconds(30));
-    bhttp::async_write(s->stream, *res,
-                       [self = shared_from_this(), s, res](boost::system::error_code wec,
-                                                           std::size_t) {
-                         if (wec || !res->keep_alive()) return self->close_session(s);
-                         self->read_request(s);
-                       });
+    net::async_write(s->stream, buffers,
+                     [self = shared_from_this(), s, keep_alive](boost::system::error_code wec,
+                                                                std::size_t) {
+                       s->body.clear();
+                       s->shared_body.reset();
+                       if (wec || !keep_alive) return self->close_session(s);
+                       self->read_request(s);
+                     });
+  }
+
+  /// The response head as Beast's serializer writes it for these fields: status line, Server,
+  /// Content-Type, Cache-Control, the route's own headers, Connection when keep-alive is not
+  /// the version's default, Content-Length (also for HEAD: the length a GET would have).
+  static void write_head(std::string& out, unsigned version, const ApiResponse& r,
+                         bool keep_alive, std::size_t content_length) {
+    out.clear();
+    out += version == 10 ? "HTTP/1.0 " : "HTTP/1.1 ";
+    char num[24];
+    out.append(num, std::to_chars(num, num + sizeof num, r.status).ptr);
+    out += ' ';
+    out += bhttp::obsolete_reason(static_cast<bhttp::status>(r.status));
+    out += "\r\nServer: levdyn\r\nContent-Type: ";
+    out += r.content_type;
+    out += "\r\nCache-Control: no-store\r\n";
+    for (const auto& [k, v] : r.headers) {
+      out += k;
+      out += ": ";
+      out += v;
+      out += "\r\n";
+    }
+    if (version == 10 && keep_alive) out += "Connection: keep-alive\r\n";
+    if (version != 10 && !keep_alive) out += "Connection: close\r\n";
+    out += "Content-Length: ";
+    out.append(num, std::to_chars(num, num + sizeof num, content_length).ptr);
+    out += "\r\n\r\n";
   }
 
   // ---------------------------------------------------------------- push stream ----
