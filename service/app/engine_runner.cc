@@ -1,5 +1,8 @@
 #include "service/app/engine_runner.h"
 
+#include <algorithm>
+
+#include "service/feed/sched_slice.h"
 #include "service/feed/ws_session.h"
 
 namespace levdyn::app {
@@ -7,6 +10,14 @@ namespace levdyn::app {
 namespace {
 constexpr std::int64_t kFullPublishNs = 100'000'000;  // windows roll even without events
 constexpr std::int64_t kRefitNs = 1'000'000'000;      // Hawkes MLE at most once a second
+// Idle strategy (spin -> yield -> park), by time since the last event rather than by count:
+constexpr std::int64_t kSpinNs = 50'000;          // pause-spin this long after the last event,
+constexpr int kYields = 10;                       // then yield a few times,
+constexpr std::int64_t kMaxParkNs = 20'000'000;   // then park until woken, the next timed
+                                                  // publish, or at most this long.
+// The engine thread's scheduler slice: short, so that a wake-up preempts a thread with a
+// longer slice (the HTTP thread, a load generator) instead of waiting for its slice to end.
+constexpr std::chrono::microseconds kEngineSlice{100};
 }  // namespace
 
 EngineRunner::EngineRunner(core::Engine& engine, std::vector<Ring*> rings,
@@ -121,21 +132,28 @@ void EngineRunner::fit_loop() {
 }
 
 void EngineRunner::loop() {
-  int idle = 0;
+  (void)feed::request_short_slice(kEngineSlice);  // best effort: older kernels keep the default
+  std::int64_t last_event = feed::steady_now_ns();
+  int yields = 0;
   while (running_.load(std::memory_order_acquire)) {
-    const std::size_t n = run_once(feed::wall_now_ns(), feed::steady_now_ns());
-    if (n > 0) {
-      idle = 0;
+    const std::int64_t now = feed::steady_now_ns();
+    if (run_once(feed::wall_now_ns(), now) > 0) {
+      last_event = now;
+      yields = 0;
       continue;
     }
-    ++idle;
-    if (idle < 200) {
-      __builtin_ia32_pause();  // spin briefly: the next frame is often microseconds away
-    } else if (idle < 220) {
+    if (now - last_event < kSpinNs) {
+      __builtin_ia32_pause();  // the next frame is often microseconds away (a burst)
+    } else if (yields < kYields) {
+      ++yields;
       std::this_thread::yield();
     } else {
-      // Park until a feed thread pushes, or the next timed publish is due.
-      parker_.park(std::chrono::microseconds(20'000), [this] { return rings_empty(); });
+      // Park until a feed thread pushes, or the next timed publish is due. A parked thread is
+      // woken by the push (a wake-up preempts: see kEngineSlice); a spinning or yielding one
+      // that lost its core would wait for the scheduler's tick instead.
+      const std::int64_t due = last_full_publish_ + kFullPublishNs - now;
+      const std::int64_t park_ns = std::clamp<std::int64_t>(due, 1'000, kMaxParkNs);
+      parker_.park(std::chrono::microseconds(park_ns / 1'000), [this] { return rings_empty(); });
     }
   }
 }

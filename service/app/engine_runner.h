@@ -1,9 +1,12 @@
 #pragma once
 
 // The engine thread (DESIGN §1): drains every feed ring, applies events to the core::Engine,
-// publishes after each batch, republishes everything (windows roll with time, cascade episodes
-// close on quiet) every 100 ms, and measures frame-read → published latency. Idle strategy:
-// spin briefly, then yield, then park on a futex until a feed thread pushes.
+// publishes after each batch (at most kMaxBatch events, so the first event of a burst does not
+// wait for thousands behind it), republishes everything (windows roll with time, cascade
+// episodes close on quiet) every 100 ms, and measures frame-read → published latency. Idle
+// strategy: spin for 50 µs after the last event, yield a few times, then park on a futex until
+// a feed thread pushes or the next timed publish is due. The thread asks the scheduler for a
+// short slice (feed/sched_slice.h) so that the push's wake-up preempts a busy core.
 //
 // Hawkes refits run off the event path: at most once a second the engine thread copies each
 // asset's arrival times (Engine::collect_fit_jobs, cheap) and hands them to a fit thread, which
@@ -79,7 +82,7 @@ class EngineRunner {
   bool fit_thread_started_ = false;  // engine-thread only (set before the loop starts)
   std::atomic<bool> fit_done_{false};  // results are waiting (cheap check on every iteration)
   std::vector<core::HawkesFitJob> jobs_scratch_;
-  static constexpr std::size_t kMaxBatch = 4096;
+  static constexpr std::size_t kMaxBatch = 256;
 };
 
 }  // namespace levdyn::app

@@ -5,6 +5,7 @@
 #include <future>
 
 #include "service/feed/log.h"
+#include "service/feed/sched_slice.h"
 #include "service/feed/thread_name.h"
 
 namespace levdyn::feed {
@@ -55,6 +56,8 @@ void FeedThread::start() {
   }
   thread_ = std::thread([this] {
     set_thread_name("levdyn-feed");
+    // A short scheduler slice: a frame's wake-up preempts the HTTP thread (sched_slice.h).
+    (void)request_short_slice(std::chrono::microseconds(100));
     auto guard = boost::asio::make_work_guard(ioc_);
     ioc_.run();
   });
