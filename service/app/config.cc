@@ -214,6 +214,9 @@ std::vector<Leaf> schema() {
   add("threads.feed", [](Config& c, const YAML::Node& n, const std::string& p) {
     c.feed_threads = static_cast<int>(to_int(n, p, 1, 16));
   });
+  add("threads.engine_spin", [](Config& c, const YAML::Node& n, const std::string& p) {
+    c.engine_spin = to_duration(n, p, /*allow_zero=*/true);
+  });
   add("ring.capacity", [](Config& c, const YAML::Node& n, const std::string& p) {
     c.ring_capacity = static_cast<std::size_t>(to_int(n, p, 64, 1 << 24));
   });

@@ -69,6 +69,12 @@ struct Config {
   CaptureSettings capture;
   std::chrono::milliseconds stream_interval{1000};
   int feed_threads = 1;
+  /// threads.engine_spin: how long the engine thread spins after its last event before it
+  /// yields and parks. 0 (default): 50 us, so an idle engine costs no CPU; a frame that finds it
+  /// parked waits for a futex wake-up (tens of µs on a VM). Longer (e.g. 200ms) keeps it
+  /// spinning while ingest is live — the one spinning thread a 2-core machine can afford —
+  /// for microseconds of pipeline latency, at the cost of a core.
+  std::chrono::milliseconds engine_spin{0};
   std::size_t ring_capacity = 65536;
   std::string metadata_cache_dir;                 // empty: $XDG_CACHE_HOME/levdyn or /tmp
   std::chrono::milliseconds metadata_timeout{5000};

@@ -11,7 +11,7 @@ namespace {
 constexpr std::int64_t kFullPublishNs = 100'000'000;  // windows roll even without events
 constexpr std::int64_t kRefitNs = 1'000'000'000;      // Hawkes MLE at most once a second
 // Idle strategy (spin -> yield -> park), by time since the last event rather than by count:
-constexpr std::int64_t kSpinNs = 50'000;          // pause-spin this long after the last event,
+// pause-spin spin_ns_ (threads.engine_spin; default 50 µs) after the last event,
 constexpr int kYields = 10;                       // then yield a few times,
 constexpr std::int64_t kMaxParkNs = 20'000'000;   // then park until woken, the next timed
                                                   // publish, or at most this long.
@@ -142,7 +142,7 @@ void EngineRunner::loop() {
       yields = 0;
       continue;
     }
-    if (now - last_event < kSpinNs) {
+    if (now - last_event < spin_ns_) {
       __builtin_ia32_pause();  // the next frame is often microseconds away (a burst)
     } else if (yields < kYields) {
       ++yields;

@@ -5,7 +5,7 @@
 // wait for thousands behind it), republishes everything (windows roll with time, cascade
 // episodes close on quiet) every 100 ms, and measures frame-read → published latency. Idle
 // strategy: spin for 50 µs after the last event, yield a few times, then park on a futex until
-// a feed thread pushes or the next timed publish is due. The thread asks the scheduler for a
+// a feed thread pushes or the next timed publish is due (threads.engine_spin spins longer). The thread asks the scheduler for a
 // short slice (feed/sched_slice.h) so that the push's wake-up preempts a busy core.
 //
 // Hawkes refits run off the event path: at most once a second the engine thread copies each
@@ -38,6 +38,9 @@ class EngineRunner {
                feed::LatencyHistogram& exchange_lag);
   ~EngineRunner();
 
+  /// How long the loop spins after the last event before it yields and parks (call before
+  /// start(); default 50 µs).
+  void set_spin(std::chrono::nanoseconds spin) noexcept { spin_ns_ = spin.count(); }
   void start();
   /// Drains what is in the rings, publishes a last time and joins.
   void stop();
@@ -69,6 +72,7 @@ class EngineRunner {
   std::atomic<std::uint64_t> events_{0};
   std::vector<std::int64_t> batch_recv_;
   std::int64_t last_full_publish_ = 0;
+  std::int64_t spin_ns_ = 50'000;
   std::int64_t last_refit_ = 0;
 
   // Fit thread hand-over (guarded by fit_mu_): jobs in, results out.

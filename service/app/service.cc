@@ -147,6 +147,7 @@ void Service::start() {
   std::vector<EngineRunner::Ring*> rings;
   for (auto& f : s.feeds) rings.push_back(&f->ring());
   s.runner = std::make_unique<EngineRunner>(*s.engine, rings, s.pipeline_latency, s.exchange_lag);
+  if (c.engine_spin.count() > 0) s.runner->set_spin(c.engine_spin);
   for (auto& f : s.feeds) f->set_parker(&s.runner->parker());
 
   // HTTP first: a listen address that cannot be bound is a start-up error.

@@ -55,6 +55,8 @@ TEST_F(ConfigTest, ShippedDefaultConfig) {
   EXPECT_DOUBLE_EQ(c.cascade.trigger_ratio, 5);
   EXPECT_EQ(c.cascade.quiet, 60s);
   EXPECT_EQ(c.hawkes.window, 1h);
+  EXPECT_EQ(c.feed_threads, 1);
+  EXPECT_EQ(c.engine_spin, 0ms);
 }
 
 // Verifies environment variables override the file key by key, lists comma-separated.
@@ -63,12 +65,14 @@ TEST_F(ConfigTest, EnvironmentOverrides) {
   std::string e2 = "LEVDYN_VENUES_BINANCE_SYMBOLS=BTCUSDT, SOLUSDT";
   std::string e3 = "LEVDYN_VENUES_OKX_ENABLED=false";
   std::string e4 = "LEVDYN_WINDOWS=30s,2m";
-  char* env[] = {e1.data(), e2.data(), e3.data(), e4.data(), nullptr};
+  std::string e5 = "LEVDYN_THREADS_ENGINE_SPIN=200ms";
+  char* env[] = {e1.data(), e2.data(), e3.data(), e4.data(), e5.data(), nullptr};
   const Config c = load_config(write("http: {listen: \"0.0.0.0:1\"}\n"), env);
   EXPECT_EQ(c.http.listen, "127.0.0.1:9999");
   EXPECT_EQ(c.venues[0].symbols, (std::vector<std::string>{"BTCUSDT", "SOLUSDT"}));
   EXPECT_FALSE(c.venues[static_cast<int>(core::Venue::kOkx)].enabled);
   EXPECT_EQ(c.windows, (std::vector<std::chrono::milliseconds>{30s, 2min}));
+  EXPECT_EQ(c.engine_spin, 200ms);
 }
 
 // Verifies every bad input is rejected with the offending key named.
@@ -94,6 +98,7 @@ TEST_F(ConfigTest, ErrorsNameTheKey) {
       {"cascade: {trigger_ratio: abc}\n", "cascade.trigger_ratio"},
       {"cascade: {exit_ratio: 9}\n", "cascade.exit_ratio"},
       {"log: {level: loud}\n", "log.level"},
+      {"threads: {engine_spin: fast}\n", "threads.engine_spin"},
       {"http: [1, 2]\n", "http"},
       {"http: {listen: [a, b]}\n", "http.listen"},
       {"{unbalanced\n", "--config"},
