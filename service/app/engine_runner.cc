@@ -4,6 +4,7 @@
 
 #include "service/feed/sched_slice.h"
 #include "service/feed/ws_session.h"
+#include "service/feed/thread_name.h"
 
 namespace levdyn::app {
 
@@ -164,9 +165,15 @@ void EngineRunner::start() {
     std::lock_guard<std::mutex> lock(fit_mu_);
     fit_stop_ = false;
   }
-  fit_thread_ = std::thread([this] { fit_loop(); });
+  fit_thread_ = std::thread([this] {
+    feed::set_thread_name("levdyn-fit");
+    fit_loop();
+  });
   fit_thread_started_ = true;
-  thread_ = std::thread([this] { loop(); });
+  thread_ = std::thread([this] {
+    feed::set_thread_name("levdyn-engine");
+    loop();
+  });
 }
 
 void EngineRunner::stop() {

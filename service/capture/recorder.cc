@@ -5,6 +5,7 @@
 #include <stdexcept>
 
 #include "service/feed/log.h"
+#include "service/feed/thread_name.h"
 
 namespace levdyn::capture {
 
@@ -148,7 +149,10 @@ void Recorder::loop() {
 
 void Recorder::start() {
   if (running_.exchange(true)) return;
-  thread_ = std::thread([this] { loop(); });
+  thread_ = std::thread([this] {
+    feed::set_thread_name("levdyn-capture");
+    loop();
+  });
 }
 
 void Recorder::stop() {

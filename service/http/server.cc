@@ -22,6 +22,7 @@
 #include "service/http/api_json.h"
 #include "service/http/render_cache.h"
 #include "service/venues/event_json.h"
+#include "service/feed/thread_name.h"
 
 namespace levdyn::http {
 
@@ -513,7 +514,10 @@ void Server::start() {
   s.running = true;
   s.do_accept();
   net::post(s.ioc, [self = impl_] { self->on_stream_tick(); });
-  s.thread = std::thread([self = impl_] { self->ioc.run(); });
+  s.thread = std::thread([self = impl_] {
+    feed::set_thread_name("levdyn-http");
+    self->ioc.run();
+  });
 }
 
 void Server::stop_accepting() {

@@ -23,6 +23,7 @@
 
 #include "service/feed/log.h"
 #include "service/sim/self_signed.h"
+#include "service/feed/thread_name.h"
 
 namespace levdyn::sim {
 
@@ -662,7 +663,10 @@ void ExchangeSimulator::start() {
   s.running = true;
   s.do_accept();
   net::post(s.ioc, [self = impl_] { self->on_tick(); });
-  s.thread = std::thread([self = impl_] { self->ioc.run(); });
+  s.thread = std::thread([self = impl_] {
+    feed::set_thread_name("levdyn-sim");
+    self->ioc.run();
+  });
 }
 
 void ExchangeSimulator::stop() {
