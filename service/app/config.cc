@@ -250,6 +250,9 @@ void check_known(const YAML::Node& node, const std::string& prefix,
   }
   for (const auto& kv : node) {
     const std::string key = kv.first.as<std::string>();
+    if (key.empty()) {  // e.g. a stray "!" or ": x" line: name where it is
+      throw ConfigError(prefix.empty() ? "(top level)" : prefix, "empty key");
+    }
     const std::string path = prefix.empty() ? key : prefix + "." + key;
     if (leaves.count(path)) continue;
     if (prefixes.count(path)) {

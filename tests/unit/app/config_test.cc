@@ -102,6 +102,8 @@ TEST_F(ConfigTest, ErrorsNameTheKey) {
       {"http: [1, 2]\n", "http"},
       {"http: {listen: [a, b]}\n", "http.listen"},
       {"{unbalanced\n", "--config"},
+      {"http: {listen: \"0.0.0.0:1\"}\n!", "(top level)"},  // a stray tag: an empty key
+      {"http:\n  \"\": 1\n", "http"},
   };
   for (const auto& c : cases) {
     SCOPED_TRACE(c.yaml);
