@@ -48,7 +48,7 @@ def main():
         w, n, fit, out = replay(cap)
         cap_runs.append((w, fit))
         outputs.add(out)
-        w, n_jsonl, fit, out = replay(jsonl)
+        w, _, fit, out = replay(jsonl)
         jsonl_runs.append((w, fit))
         outputs.add(out)
         p = subprocess.run(["node", "bench/tardis/normalize.mjs", jsonl, "--runs", "3",

@@ -231,16 +231,19 @@ class Monitor:
         for t in self.threads:
             t.start()
 
+    def now(self):
+        return time.monotonic()
+
     def run_health(self):
         while not self.stopped:
-            t = time.monotonic()
+            t = self.now()
             status, _, secs = self.levdyn.get("/healthz", timeout=5)
             self.health.append((t, status, secs))
             time.sleep(0.1)
 
     def run_state(self):
         while not self.stopped:
-            t = time.monotonic()
+            t = self.now()
             status, body, _ = self.levdyn.get("/v1/feeds")
             connected = None
             if status == 200:

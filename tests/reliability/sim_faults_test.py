@@ -29,7 +29,6 @@ import ssl
 import subprocess
 import sys
 import tempfile
-import threading
 import time
 import unittest
 import urllib.request
@@ -91,29 +90,19 @@ class Sim:
         return rc
 
 
-class FeedMonitor:
-    """/healthz every 100 ms; /v1/feeds, /readyz and levdyn_feed_connected every 100 ms."""
+class FeedMonitor(h.Monitor):
+    """h.Monitor on the simulator's clock, with every venue's state sampled every 100 ms."""
 
     def __init__(self, levdyn, sim):
-        self.levdyn, self.sim = levdyn, sim
-        self.health = []   # (sim_t, status, seconds)
-        self.samples = []  # (sim_t, {venue: connected}, readyz, {venue: gauge})
-        self.stopped = False
-        self.threads = [threading.Thread(target=self.run_health, daemon=True),
-                        threading.Thread(target=self.run_state, daemon=True)]
-        for t in self.threads:
-            t.start()
+        self.sim = sim  # before the threads start: they read the simulator's clock
+        super().__init__(levdyn)
 
-    def run_health(self):
-        while not self.stopped:
-            t = self.sim.elapsed()
-            status, _, secs = self.levdyn.get("/healthz", timeout=5)
-            self.health.append((t, status, secs))
-            time.sleep(0.1)
+    def now(self):
+        return self.sim.elapsed()
 
     def run_state(self):
         while not self.stopped:
-            t = self.sim.elapsed()
+            t = self.now()
             status, body, _ = self.levdyn.get("/v1/feeds")
             feeds = {}
             if status == 200:
@@ -128,11 +117,6 @@ class FeedMonitor:
                     gauges[v] = h.metric_sum(m, "levdyn_feed_connected", venue=v)
             self.samples.append((t, feeds, ready, gauges))
             time.sleep(0.1)
-
-    def stop(self):
-        self.stopped = True
-        for t in self.threads:
-            t.join(timeout=10)
 
 
 class SimFaultsTest(unittest.TestCase):
