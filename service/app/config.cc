@@ -216,6 +216,7 @@ std::vector<Leaf> schema() {
   });
   add("threads.engine_spin", [](Config& c, const YAML::Node& n, const std::string& p) {
     c.engine_spin = to_duration(n, p, /*allow_zero=*/true);
+    c.engine_spin_set = true;
   });
   add("ring.capacity", [](Config& c, const YAML::Node& n, const std::string& p) {
     c.ring_capacity = static_cast<std::size_t>(to_int(n, p, 64, 1 << 24));

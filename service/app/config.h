@@ -73,8 +73,10 @@ struct Config {
   /// yields and parks. 0 (default): 50 us, so an idle engine costs no CPU; a frame that finds it
   /// parked waits for a futex wake-up (tens of µs on a VM). Longer (e.g. 200ms) keeps it
   /// spinning while ingest is live — the one spinning thread a 2-core machine can afford —
-  /// for microseconds of pipeline latency, at the cost of a core.
+  /// for microseconds of pipeline latency, at the cost of a core. `levdyn demo` uses 200ms
+  /// unless it is set.
   std::chrono::milliseconds engine_spin{0};
+  bool engine_spin_set = false;  // threads.engine_spin was given (file or environment)
   std::size_t ring_capacity = 65536;
   std::string metadata_cache_dir;                 // empty: $XDG_CACHE_HOME/levdyn or /tmp
   std::chrono::milliseconds metadata_timeout{5000};

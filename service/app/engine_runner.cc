@@ -19,6 +19,9 @@ constexpr std::int64_t kMaxParkNs = 20'000'000;   // then park until woken, the 
 // The engine thread's scheduler slice: short, so that a wake-up preempts a thread with a
 // longer slice (the HTTP thread, a load generator) instead of waiting for its slice to end.
 constexpr std::chrono::microseconds kEngineSlice{100};
+// The fit thread's nice value: a refit (milliseconds of CPU once a second) yields to the feed,
+// engine and HTTP threads when it shares a core with them, instead of delaying a frame.
+constexpr int kFitNice = 10;
 }  // namespace
 
 EngineRunner::EngineRunner(core::Engine& engine, std::vector<Ring*> rings,
@@ -167,6 +170,7 @@ void EngineRunner::start() {
   }
   fit_thread_ = std::thread([this] {
     feed::set_thread_name("levdyn-fit");
+    (void)feed::lower_priority(kFitNice);
     fit_loop();
   });
   fit_thread_started_ = true;

@@ -46,4 +46,12 @@ inline bool request_short_slice(std::chrono::microseconds slice) noexcept {
   return syscall(SYS_sched_setattr, tid, &attr, 0u) == 0;
 }
 
+/// Lowers the calling thread's priority to `nice` (a higher value; no privilege needed) for
+/// background work such as the Hawkes fits: when it shares a core with the feed or HTTP threads
+/// it gets a small share of it rather than an equal one. Best effort; true when applied.
+inline bool lower_priority(int nice) noexcept {
+  const pid_t tid = static_cast<pid_t>(syscall(SYS_gettid));
+  return setpriority(PRIO_PROCESS, static_cast<id_t>(tid), nice) == 0;
+}
+
 }  // namespace levdyn::feed

@@ -57,6 +57,8 @@ TEST_F(ConfigTest, ShippedDefaultConfig) {
   EXPECT_EQ(c.hawkes.window, 1h);
   EXPECT_EQ(c.feed_threads, 1);
   EXPECT_EQ(c.engine_spin, 0ms);
+  EXPECT_TRUE(c.engine_spin_set);  // shipped explicitly: `levdyn demo --config` does not spin
+  EXPECT_FALSE(default_config().engine_spin_set);  // no file: `levdyn demo` spins 200ms
 }
 
 // Verifies environment variables override the file key by key, lists comma-separated.
@@ -73,6 +75,7 @@ TEST_F(ConfigTest, EnvironmentOverrides) {
   EXPECT_FALSE(c.venues[static_cast<int>(core::Venue::kOkx)].enabled);
   EXPECT_EQ(c.windows, (std::vector<std::chrono::milliseconds>{30s, 2min}));
   EXPECT_EQ(c.engine_spin, 200ms);
+  EXPECT_TRUE(c.engine_spin_set);
 }
 
 // Verifies every bad input is rejected with the offending key named.
