@@ -111,6 +111,16 @@ if corpus_ns("all") is not None and tardis:
     print("| decode throughput, one core, all venues mixed (frames/s) | %.2f M/s | tardis-dev %.3f M/s"
           " | %.1f× | replay: ≥ 10× tardis-dev (issue 5) |"
           % (ours_fps / 1e6, base_fps / 1e6, ours_fps / base_fps))
+floor_ns = t_ns("BM_Parse_Corpus_SimdjsonDom")
+if floor_ns is not None and med.get("BM_Parse_Corpus_SimdjsonDom", {}).get("frames"):
+    floor_ns /= med["BM_Parse_Corpus_SimdjsonDom"]["frames"]
+    budget = ("; the 20× goal leaves %.0f ns per frame (tardis-dev's / 20)"
+              % (tardis["overall"]["cpu_ns_per_frame"] / 20)) if tardis else ""
+    ours = corpus_ns("all")
+    print("| simdjson DOM parse alone (padded copy + parse, no field read), all venues mixed | "
+          "%.0f ns/frame | levdyn decode %s | %s | floor under a simdjson-based decoder%s |"
+          % (floor_ns, "%.0f ns" % ours if ours else "not measured",
+             "%.2f× of levdyn's" % (floor_ns / ours) if ours else "—", budget))
 row("/metrics render, ~7 k series", t_ns("BM_Metrics_Levdyn") / 1e3 if t_ns("BM_Metrics_Levdyn") else None,
     t_ns("BM_Metrics_StockPrometheusCpp") / 1e3 if t_ns("BM_Metrics_StockPrometheusCpp") else None,
     "µs", "≤ 0.25× stock prometheus-cpp")

@@ -18,6 +18,8 @@
 #include <unordered_map>
 #include <utility>
 
+#include "service/venues/decimal.h"
+
 namespace levdyn::venues::binance {
 namespace {
 
@@ -65,19 +67,6 @@ DecodeStatus status_of(simdjson::error_code e) noexcept {
     default:
       return DecodeStatus::kMalformedJson;
   }
-}
-
-/// Strictly parses a decimal sent as a JSON string: the whole string, finite, and non-negative
-/// unless `allow_negative`. Rejects "", " 1", "+1", "0x1", "1e400", "nan", "inf".
-DecodeStatus parse_decimal(std::string_view s, double& out, bool allow_negative) noexcept {
-  if (s.empty()) return DecodeStatus::kBadNumber;
-  double v = 0.0;
-  const char* end = s.data() + s.size();
-  const auto [ptr, ec] = std::from_chars(s.data(), end, v);
-  if (ec != std::errc() || ptr != end || !std::isfinite(v)) return DecodeStatus::kBadNumber;
-  if (v < 0.0 && !allow_negative) return DecodeStatus::kBadNumber;
-  out = v == 0.0 ? 0.0 : v;  // no negative zero
-  return DecodeStatus::kOk;
 }
 
 /// A symbol the instrument table can hold and a stream name can carry.
