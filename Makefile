@@ -39,9 +39,10 @@ test-asan: deps-test
 
 # ThreadSanitizer over the code that shares memory between threads: the SPSC ring, the
 # seqlocks and published state, the engine, the feed sessions, and `levdyn demo` (sim, feeds,
-# engine and HTTP readers in one TSan-built process) read over HTTP by the demo tests. A race
+# engine and HTTP readers in one TSan-built process) read over HTTP by the demo tests, and `levdyn
+# record` + `levdyn replay` (its fit worker) in the record/replay tests. A race
 # report aborts the process at once (halt_on_error), so the test reading it fails.
-TSAN_TESTS ?= ^(SpscQueue|Seqlock|Engine|WsSession|SimHyperliquid|Demo)
+TSAN_TESTS ?= ^(SpscQueue|Seqlock|Engine|WsSession|SimHyperliquid|Demo|RecordReplay)
 
 test-tsan: deps-test
 	cmake -S . -B build-tsan -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo -DLEVDYN_TSAN=ON -DLEVDYN_BUILD_BENCH=OFF

@@ -37,7 +37,7 @@ def main():
                            stderr=subprocess.PIPE, text=True, check=True)
         wall = time.monotonic() - t0
         m = re.search(r"replay: (\d+) frames, (\d+) events, (\d+) errors in [\d.]+ s "
-                      r"\(\d+ frames/s; ([\d.]+) s in Hawkes fits\)", p.stderr)
+                      r"\(\d+ frames/s; ([\d.]+) s in Hawkes fits on the fit thread\)", p.stderr)
         if not m or int(m.group(3)) != 0:
             sys.exit("bench_replay: unexpected replay summary: " + p.stderr[-300:])
         return wall, int(m.group(1)), float(m.group(4)), p.stdout
@@ -65,14 +65,15 @@ def main():
     node_fps = 1e9 / node_ns
     print("## Replay throughput beside tardis-dev\n")
     print("Input: the first %d frames of `%s` (all six venues, %.0f s of recorded time), as JSONL "
-          "and exported to a capture file. levdyn: `levdyn replay --speed max FILE` (one thread: "
-          "read, zstd, decode, engine, Hawkes refits at most once per recorded second, result document), "
+          "and exported to a capture file. levdyn: `levdyn replay --speed max FILE` (one thread "
+          "reads, decompresses, decodes and runs the engine; a second one fits the Hawkes "
+          "parameters at most once per recorded second; then the result document), "
           "wall time of the whole process, median of %d runs; the result was byte-identical in "
           "every run and for both formats. tardis-dev %s: `bench/tardis/normalize.mjs` on the same "
           "JSONL (JSON.parse + normalizers, the file read outside the timing), wall ns per frame, "
           "median of %d runs interleaved with levdyn's.\n"
           % (n, corpus, span_s(jsonl), runs, node["tardis_dev_version"], runs))
-    print("| input | levdyn wall | levdyn frames/s | of which Hawkes fits | tardis-dev frames/s "
+    print("| input | levdyn wall | levdyn frames/s | Hawkes fits (fit thread) | tardis-dev frames/s "
           "| ratio | goal |")
     print("|---|---|---|---|---|---|---|")
     for name, wall, fit in (("capture (.ldcap)", cap_wall, cap_fit),

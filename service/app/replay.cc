@@ -1,14 +1,18 @@
 #include "service/app/replay.h"
 
 #include <algorithm>
+#include <atomic>
 #include <chrono>
+#include <condition_variable>
 #include <cstdio>
+#include <mutex>
 #include <thread>
 
 #include "service/app/service.h"
 #include "service/app/version.h"
 #include "service/capture/capture_writer.h"
 #include "service/feed/log.h"
+#include "service/feed/thread_name.h"
 #include "service/http/api_json.h"
 #include "service/http/router.h"
 #include "service/venues/metadata.h"
@@ -38,6 +42,75 @@ std::string_view list_of(const std::string& body) {
 }
 
 }  // namespace
+
+/// One thread that runs a round of fit jobs at a time (run_fit_job is pure).
+class Replayer::FitWorker {
+ public:
+  FitWorker() : thread_([this] { loop(); }) {}
+  ~FitWorker() {
+    {
+      std::lock_guard<std::mutex> lock(mu_);
+      stop_ = true;
+    }
+    cv_.notify_all();
+    thread_.join();
+  }
+  FitWorker(const FitWorker&) = delete;
+  FitWorker& operator=(const FitWorker&) = delete;
+
+  /// Hands over a round; the previous one must have been taken with wait().
+  void submit(std::vector<core::HawkesFitJob>& jobs) {
+    {
+      std::lock_guard<std::mutex> lock(mu_);
+      jobs_.swap(jobs);
+      done_ = false;
+    }
+    cv_.notify_all();
+  }
+  /// Blocks until the submitted round is fitted; its results, in job order.
+  std::vector<core::HawkesFitResult>& wait() {
+    std::unique_lock<std::mutex> lock(mu_);
+    cv_.wait(lock, [this] { return done_; });
+    return results_;
+  }
+  [[nodiscard]] std::int64_t busy_ns() const noexcept {
+    return busy_ns_.load(std::memory_order_relaxed);
+  }
+
+ private:
+  void loop() {
+    feed::set_thread_name("levdyn-fit");
+    std::unique_lock<std::mutex> lock(mu_);
+    for (;;) {
+      cv_.wait(lock, [this] { return stop_ || !jobs_.empty(); });
+      if (stop_) return;
+      std::vector<core::HawkesFitJob> jobs;
+      jobs.swap(jobs_);
+      lock.unlock();
+      const auto t0 = std::chrono::steady_clock::now();
+      std::vector<core::HawkesFitResult> results;
+      results.reserve(jobs.size());
+      for (const auto& job : jobs) results.push_back(core::run_fit_job(job));
+      busy_ns_.fetch_add(std::chrono::duration_cast<std::chrono::nanoseconds>(
+                             std::chrono::steady_clock::now() - t0)
+                             .count(),
+                         std::memory_order_relaxed);
+      lock.lock();
+      results_.swap(results);
+      done_ = true;
+      cv_.notify_all();
+    }
+  }
+
+  std::mutex mu_;
+  std::condition_variable cv_;
+  std::vector<core::HawkesFitJob> jobs_;
+  std::vector<core::HawkesFitResult> results_;
+  bool done_ = true;
+  bool stop_ = false;
+  std::atomic<std::int64_t> busy_ns_{0};
+  std::thread thread_;  // last: starts once the members above exist
+};
 
 Replayer::Replayer(const Config& config) : config_(config) {
   for (int v = 0; v < core::kVenueCount; ++v) {
@@ -147,15 +220,33 @@ void Replayer::timed_tasks(std::int64_t now_ns) {
   }
   if (now_ns - last_refit_ >= kRefitNs) {
     last_refit_ = now_ns;
-    const auto t0 = std::chrono::steady_clock::now();
-    engine_->refit(now_ns);  // in line: the same fits as the fit thread, at recorded times
-    fit_ns_ +=
-        std::chrono::duration_cast<std::chrono::nanoseconds>(std::chrono::steady_clock::now() - t0)
-            .count();
+    // As the service's fit thread, at recorded times: the previous round is installed, the
+    // next collected and fitted while replay goes on.
+    apply_pending_fits();
+    jobs_.clear();
+    engine_->collect_fit_jobs(now_ns, jobs_);
+    if (!jobs_.empty()) {
+      if (!fits_) fits_ = std::make_unique<FitWorker>();
+      fits_->submit(jobs_);
+      fits_pending_ = true;
+    }
   }
 }
 
-void Replayer::finish() { engine_->publish(last_ts_, true); }
+void Replayer::apply_pending_fits() {
+  if (!fits_pending_) return;
+  fits_pending_ = false;
+  for (const auto& r : fits_->wait()) engine_->apply_fit(r);
+}
+
+double Replayer::fit_seconds() const noexcept {
+  return fits_ ? static_cast<double>(fits_->busy_ns()) / 1e9 : 0.0;
+}
+
+void Replayer::finish() {
+  apply_pending_fits();
+  engine_->publish(last_ts_, true);
+}
 
 std::string Replayer::result_json() const {
   std::string out = "{\"instruments\":[";
@@ -250,7 +341,7 @@ void replay_sources(Replayer& replayer, std::vector<std::unique_ptr<capture::Fra
       std::chrono::duration<double>(std::chrono::steady_clock::now() - wall_start).count();
   LOG_INFO(
       "replay: %llu frames, %llu events, %llu errors in %.3f s (%.0f frames/s; %.3f s in "
-      "Hawkes fits)",
+      "Hawkes fits on the fit thread)",
       static_cast<unsigned long long>(c.frames), static_cast<unsigned long long>(c.events),
       static_cast<unsigned long long>(c.errors), secs,
       secs > 0 ? static_cast<double>(c.frames) / secs : 0.0, replayer.fit_seconds());

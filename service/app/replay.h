@@ -58,12 +58,14 @@ class Replayer {
   [[nodiscard]] const core::PublishedState& state() const noexcept { return *state_; }
   [[nodiscard]] std::int64_t last_ts_ns() const noexcept { return last_ts_; }
   /// Time spent in Hawkes refits (for the summary line: they dominate sparse captures).
-  [[nodiscard]] double fit_seconds() const noexcept { return static_cast<double>(fit_ns_) / 1e9; }
+  [[nodiscard]] double fit_seconds() const noexcept;
 
  private:
   venues::Codec* codec_for(core::Venue v);
   void apply_status(const capture::RecordedFrame& frame);
   void timed_tasks(std::int64_t now_ns);
+  /// Waits for the round of fits in flight, if any, and installs its results.
+  void apply_pending_fits();
 
   Config config_;
   core::InstrumentTable table_;
@@ -78,7 +80,13 @@ class Replayer {
   std::int64_t last_refit_ = 0;
   bool started_ = false;
   std::uint64_t errors_logged_ = 0;
-  std::int64_t fit_ns_ = 0;
+  // Hawkes refits run on a worker thread while frames keep being decoded and applied: a round
+  // collected at refit tick k is installed at tick k+1 (or at finish), a fixed point in the
+  // recorded time, so the output does not depend on how fast the worker is.
+  class FitWorker;
+  std::unique_ptr<FitWorker> fits_;  // started on the first round
+  std::vector<core::HawkesFitJob> jobs_;
+  bool fits_pending_ = false;
 };
 
 struct ReplayOptions {
