@@ -2,6 +2,9 @@
 
 #include <simdjson.h>
 
+#include <cstring>
+#include <string>
+
 #include "service/venues/event_json.h"
 
 namespace levdyn::capture {
@@ -26,8 +29,16 @@ JsonlResult parse_jsonl_line(std::string_view line, bool has_default, core::Venu
   // A frame object has "frame" and "venue" keys; anything else is a bare message.
   if (line.find("\"frame\"") == std::string_view::npos) return bare("not a JSONL frame object");
   thread_local simdjson::dom::parser parser;
+  // A padded copy in a buffer kept from line to line: parse(data, size) would allocate one per
+  // line.
+  thread_local std::string padded;
+  if (padded.size() < line.size() + simdjson::SIMDJSON_PADDING) {
+    padded.resize(line.size() + simdjson::SIMDJSON_PADDING);
+  }
+  std::memcpy(padded.data(), line.data(), line.size());
+  std::memset(padded.data() + line.size(), 0, simdjson::SIMDJSON_PADDING);
   simdjson::dom::element doc;
-  if (parser.parse(line.data(), line.size()).get(doc) != simdjson::SUCCESS) {
+  if (parser.parse(padded.data(), line.size(), false).get(doc) != simdjson::SUCCESS) {
     return bare("not valid JSON");
   }
   simdjson::dom::object obj;
