@@ -28,7 +28,12 @@ class SpscQueue {
     std::size_t cap = 2;
     while (cap < capacity) cap <<= 1;
     mask_ = cap - 1;
-    slots_ = std::make_unique<T[]>(cap + 2 * kPadding);
+    // Cache-line aligned: a 64-byte event then fills exactly one line, so a slot is one line
+    // to move between the cores and the producer writing slot i+1 never touches the line the
+    // consumer reads slot i from (new[]'s 16-byte alignment split every slot over two lines).
+    slots_.reset(static_cast<T*>(
+        ::operator new[]((cap + 2 * kPadding) * sizeof(T), std::align_val_t{kCacheLine})));
+    for (std::size_t i = 0; i < cap + 2 * kPadding; ++i) new (&slots_[i]) T();
   }
   SpscQueue(const SpscQueue&) = delete;
   SpscQueue& operator=(const SpscQueue&) = delete;
@@ -76,7 +81,10 @@ class SpscQueue {
 
  private:
   std::size_t mask_ = 0;
-  std::unique_ptr<T[]> slots_;
+  struct AlignedDelete {
+    void operator()(T* p) const noexcept { ::operator delete[](p, std::align_val_t{kCacheLine}); }
+  };
+  std::unique_ptr<T[], AlignedDelete> slots_;
   // Each index on its own cache line, next to the side's cached copy of the other index
   // (false sharing between producer and consumer is what makes naive rings slow).
   alignas(kCacheLine) std::atomic<std::size_t> write_idx_{0};
