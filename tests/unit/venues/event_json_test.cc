@@ -5,6 +5,8 @@
 
 #include <gtest/gtest.h>
 
+#include <cmath>
+#include <cstdlib>
 #include <string>
 
 namespace levdyn::venues {
@@ -34,6 +36,30 @@ TEST(AppendJsonStringTest, ReplacesBytesThatAreNotUtf8) {
   EXPECT_EQ(quoted("\xf4\x90\x80\x80"), R"("\ufffd\ufffd\ufffd\ufffd")");  // above U+10FFFF
   EXPECT_EQ(quoted("\xe2\x82"), R"("\ufffd\ufffd")");        // truncated at the end
   EXPECT_EQ(quoted("\xff"), R"("\ufffd")");
+}
+
+std::string number(double v) {
+  std::string out;
+  append_json_number(out, v);
+  return out;
+}
+
+// Verifies numbers keep their shortest round-trip form, and that from 1e16 on they carry an
+// exponent: the shortest form of 9.223372036854776e20 is a 21-digit integer literal, which
+// parsers reading integers as 64-bit reject (found by fuzz_binance from a price string
+// "0922337203685477580769").
+TEST(AppendJsonNumberTest, LargeValuesCarryAnExponent) {
+  EXPECT_EQ(number(96011.9), "96011.9");
+  EXPECT_EQ(number(3.3e9), "3.3e+09");  // shortest form, as before
+  EXPECT_EQ(number(1234567890123456.0), "1234567890123456");
+  EXPECT_EQ(number(-0.0), "0");
+  EXPECT_EQ(number(std::nan("")), "null");
+  for (const double v : {922337203685477580800.0, -922337203685477580800.0, 1e16, 3.3766765e24,
+                         1.8446744073709552e19}) {
+    const std::string s = number(v);
+    EXPECT_NE(s.find('e'), std::string::npos) << s;
+    EXPECT_EQ(std::strtod(s.c_str(), nullptr), v) << s;
+  }
 }
 
 }  // namespace
