@@ -78,7 +78,7 @@ std::size_t EngineRunner::run_once(std::int64_t wall_ns, std::int64_t steady_ns)
 }
 
 void EngineRunner::service_fits(std::int64_t wall_ns, std::int64_t steady_ns) {
-  if (!fit_thread_.joinable()) {
+  if (!fits_) {
     // Never started (tests driving run_once): fit in line. Stopped: no more fits while the
     // rings are drained.
     if (!fit_thread_started_ && steady_ns - last_refit_ >= kRefitNs) {
@@ -87,52 +87,16 @@ void EngineRunner::service_fits(std::int64_t wall_ns, std::int64_t steady_ns) {
     }
     return;
   }
-  if (fit_done_.load(std::memory_order_acquire)) {
-    std::vector<core::HawkesFitResult> results;
-    {
-      std::lock_guard<std::mutex> lock(fit_mu_);
-      results.swap(fit_results_);
-      fit_busy_ = false;
-      fit_done_.store(false, std::memory_order_relaxed);
-    }
-    for (const auto& r : results) engine_.apply_fit(r);
+  if (fits_->try_take(fit_results_)) {
+    for (const auto& r : fit_results_) engine_.apply_fit(r);
   }
   if (steady_ns - last_refit_ < kRefitNs) return;
-  {
-    std::lock_guard<std::mutex> lock(fit_mu_);
-    if (fit_busy_) return;  // the previous round is still fitting: try again next time
-  }
+  if (!fits_->idle()) return;  // the previous round is still fitting: try again next time
   last_refit_ = steady_ns;
   jobs_scratch_.clear();
   engine_.collect_fit_jobs(wall_ns, jobs_scratch_);
   if (jobs_scratch_.empty()) return;
-  {
-    std::lock_guard<std::mutex> lock(fit_mu_);
-    fit_jobs_.swap(jobs_scratch_);
-    fit_busy_ = true;
-  }
-  fit_cv_.notify_one();
-}
-
-void EngineRunner::fit_loop() {
-  std::vector<core::HawkesFitJob> jobs;
-  std::vector<core::HawkesFitResult> results;
-  for (;;) {
-    {
-      std::unique_lock<std::mutex> lock(fit_mu_);
-      fit_cv_.wait(lock, [this] { return fit_stop_ || !fit_jobs_.empty(); });
-      if (fit_stop_) return;
-      jobs.swap(fit_jobs_);
-    }
-    results.clear();
-    for (const auto& job : jobs) results.push_back(core::run_fit_job(job));
-    jobs.clear();
-    {
-      std::lock_guard<std::mutex> lock(fit_mu_);
-      fit_results_.swap(results);
-      fit_done_.store(true, std::memory_order_release);
-    }
-  }
+  fits_->submit(jobs_scratch_);
 }
 
 void EngineRunner::loop() {
@@ -164,15 +128,7 @@ void EngineRunner::loop() {
 
 void EngineRunner::start() {
   if (running_.exchange(true)) return;
-  {
-    std::lock_guard<std::mutex> lock(fit_mu_);
-    fit_stop_ = false;
-  }
-  fit_thread_ = std::thread([this] {
-    feed::set_thread_name("levdyn-fit");
-    (void)feed::lower_priority(kFitNice);
-    fit_loop();
-  });
+  fits_ = std::make_unique<FitWorker>(kFitNice);
   fit_thread_started_ = true;
   thread_ = std::thread([this] {
     feed::set_thread_name("levdyn-engine");
@@ -184,16 +140,7 @@ void EngineRunner::stop() {
   if (!running_.exchange(false)) return;
   parker_.unpark();
   if (thread_.joinable()) thread_.join();
-  {
-    std::lock_guard<std::mutex> lock(fit_mu_);
-    fit_stop_ = true;
-  }
-  fit_cv_.notify_one();
-  if (fit_thread_.joinable()) fit_thread_.join();  // a round in progress finishes first
-  fit_jobs_.clear();
-  fit_results_.clear();
-  fit_busy_ = false;
-  fit_done_.store(false, std::memory_order_relaxed);
+  fits_.reset();  // a round in progress finishes first; its results are dropped
   // Whatever the feeds pushed before stopping is applied: nothing received is lost.
   while (run_once(feed::wall_now_ns(), feed::steady_now_ns()) > 0) {
   }

@@ -9,22 +9,22 @@
 // short slice (feed/sched_slice.h) so that the push's wake-up preempts a busy core.
 //
 // Hawkes refits run off the event path: at most once a second the engine thread copies each
-// asset's arrival times (Engine::collect_fit_jobs, cheap) and hands them to a fit thread, which
-// runs the MLE (core::run_fit_job); the engine thread installs the results when they are ready
+// asset's arrival times (Engine::collect_fit_jobs, cheap) and hands them to a fit thread
+// (FitWorker, at nice 10), which runs the MLE (core::run_fit_job); the engine thread installs the results when they are ready
 // (Engine::apply_fit) between batches. A new round is handed over only when the previous one
 // is done, so a slow fit delays the next one instead of queueing work.
 
 #include <atomic>
 #include <chrono>
-#include <condition_variable>
 #include <cstdint>
 #include <functional>
-#include <mutex>
+#include <memory>
 #include <thread>
 #include <vector>
 
 #include "core/engine.h"
 #include "core/spsc_queue.h"
+#include "service/app/fit_worker.h"
 #include "service/feed/latency_histogram.h"
 #include "service/feed/parker.h"
 
@@ -57,7 +57,6 @@ class EngineRunner {
 
  private:
   void loop();
-  void fit_loop();
   /// Engine thread: installs finished fits, hands over a new round when due and idle.
   void service_fits(std::int64_t wall_ns, std::int64_t steady_ns);
   [[nodiscard]] bool rings_empty() const noexcept;
@@ -75,16 +74,9 @@ class EngineRunner {
   std::int64_t spin_ns_ = 50'000;
   std::int64_t last_refit_ = 0;
 
-  // Fit thread hand-over (guarded by fit_mu_): jobs in, results out.
-  std::thread fit_thread_;
-  std::mutex fit_mu_;
-  std::condition_variable fit_cv_;
-  std::vector<core::HawkesFitJob> fit_jobs_;
-  std::vector<core::HawkesFitResult> fit_results_;
-  bool fit_busy_ = false;   // a round is handed over and not yet collected
-  bool fit_stop_ = false;
+  std::unique_ptr<FitWorker> fits_;  // from start() to stop()
   bool fit_thread_started_ = false;  // engine-thread only (set before the loop starts)
-  std::atomic<bool> fit_done_{false};  // results are waiting (cheap check on every iteration)
+  std::vector<core::HawkesFitResult> fit_results_;
   std::vector<core::HawkesFitJob> jobs_scratch_;
   static constexpr std::size_t kMaxBatch = 256;
 };

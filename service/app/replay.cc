@@ -1,18 +1,15 @@
 #include "service/app/replay.h"
 
 #include <algorithm>
-#include <atomic>
 #include <chrono>
-#include <condition_variable>
 #include <cstdio>
-#include <mutex>
 #include <thread>
 
+#include "service/app/fit_worker.h"
 #include "service/app/service.h"
 #include "service/app/version.h"
 #include "service/capture/capture_writer.h"
 #include "service/feed/log.h"
-#include "service/feed/thread_name.h"
 #include "service/http/api_json.h"
 #include "service/http/router.h"
 #include "service/venues/metadata.h"
@@ -42,75 +39,6 @@ std::string_view list_of(const std::string& body) {
 }
 
 }  // namespace
-
-/// One thread that runs a round of fit jobs at a time (run_fit_job is pure).
-class Replayer::FitWorker {
- public:
-  FitWorker() : thread_([this] { loop(); }) {}
-  ~FitWorker() {
-    {
-      std::lock_guard<std::mutex> lock(mu_);
-      stop_ = true;
-    }
-    cv_.notify_all();
-    thread_.join();
-  }
-  FitWorker(const FitWorker&) = delete;
-  FitWorker& operator=(const FitWorker&) = delete;
-
-  /// Hands over a round; the previous one must have been taken with wait().
-  void submit(std::vector<core::HawkesFitJob>& jobs) {
-    {
-      std::lock_guard<std::mutex> lock(mu_);
-      jobs_.swap(jobs);
-      done_ = false;
-    }
-    cv_.notify_all();
-  }
-  /// Blocks until the submitted round is fitted; its results, in job order.
-  std::vector<core::HawkesFitResult>& wait() {
-    std::unique_lock<std::mutex> lock(mu_);
-    cv_.wait(lock, [this] { return done_; });
-    return results_;
-  }
-  [[nodiscard]] std::int64_t busy_ns() const noexcept {
-    return busy_ns_.load(std::memory_order_relaxed);
-  }
-
- private:
-  void loop() {
-    feed::set_thread_name("levdyn-fit");
-    std::unique_lock<std::mutex> lock(mu_);
-    for (;;) {
-      cv_.wait(lock, [this] { return stop_ || !jobs_.empty(); });
-      if (stop_) return;
-      std::vector<core::HawkesFitJob> jobs;
-      jobs.swap(jobs_);
-      lock.unlock();
-      const auto t0 = std::chrono::steady_clock::now();
-      std::vector<core::HawkesFitResult> results;
-      results.reserve(jobs.size());
-      for (const auto& job : jobs) results.push_back(core::run_fit_job(job));
-      busy_ns_.fetch_add(std::chrono::duration_cast<std::chrono::nanoseconds>(
-                             std::chrono::steady_clock::now() - t0)
-                             .count(),
-                         std::memory_order_relaxed);
-      lock.lock();
-      results_.swap(results);
-      done_ = true;
-      cv_.notify_all();
-    }
-  }
-
-  std::mutex mu_;
-  std::condition_variable cv_;
-  std::vector<core::HawkesFitJob> jobs_;
-  std::vector<core::HawkesFitResult> results_;
-  bool done_ = true;
-  bool stop_ = false;
-  std::atomic<std::int64_t> busy_ns_{0};
-  std::thread thread_;  // last: starts once the members above exist
-};
 
 Replayer::Replayer(const Config& config) : config_(config) {
   for (int v = 0; v < core::kVenueCount; ++v) {
@@ -226,7 +154,7 @@ void Replayer::timed_tasks(std::int64_t now_ns) {
     jobs_.clear();
     engine_->collect_fit_jobs(now_ns, jobs_);
     if (!jobs_.empty()) {
-      if (!fits_) fits_ = std::make_unique<FitWorker>();
+      if (!fits_) fits_ = std::make_unique<FitWorker>(/*nice=*/0);
       fits_->submit(jobs_);
       fits_pending_ = true;
     }
@@ -236,7 +164,8 @@ void Replayer::timed_tasks(std::int64_t now_ns) {
 void Replayer::apply_pending_fits() {
   if (!fits_pending_) return;
   fits_pending_ = false;
-  for (const auto& r : fits_->wait()) engine_->apply_fit(r);
+  fits_->wait_take(fit_results_);
+  for (const auto& r : fit_results_) engine_->apply_fit(r);
 }
 
 double Replayer::fit_seconds() const noexcept {

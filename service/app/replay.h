@@ -34,6 +34,8 @@ struct ReplayCounts {
 
 /// Feeds frames to codecs and an engine. Single-threaded (the replay thread); the published
 /// state may be read from any thread (replay --serve).
+class FitWorker;  // service/app/fit_worker.h
+
 class Replayer {
  public:
   /// Instruments: the configured symbols of every venue, with the bundled contract specs
@@ -83,9 +85,9 @@ class Replayer {
   // Hawkes refits run on a worker thread while frames keep being decoded and applied: a round
   // collected at refit tick k is installed at tick k+1 (or at finish), a fixed point in the
   // recorded time, so the output does not depend on how fast the worker is.
-  class FitWorker;
   std::unique_ptr<FitWorker> fits_;  // started on the first round
   std::vector<core::HawkesFitJob> jobs_;
+  std::vector<core::HawkesFitResult> fit_results_;
   bool fits_pending_ = false;
 };
 
