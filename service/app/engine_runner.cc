@@ -121,7 +121,9 @@ void EngineRunner::loop() {
       // that lost its core would wait for the scheduler's tick instead.
       const std::int64_t due = last_full_publish_ + kFullPublishNs - now;
       const std::int64_t park_ns = std::clamp<std::int64_t>(due, 1'000, kMaxParkNs);
-      parker_.park(std::chrono::microseconds(park_ns / 1'000), [this] { return rings_empty(); });
+      parker_.park(std::chrono::microseconds(park_ns / 1'000), [this] {
+        return rings_empty() && running_.load(std::memory_order_seq_cst);  // stop() wakes too
+      });
     }
   }
 }
