@@ -363,6 +363,18 @@ ApiResponse route_request(std::string_view method, std::string_view target, cons
     if (what == "liquidations" && n == 2) return liquidations(ctx, q);
     if (what == "cascades" && n == 2) return cascades(ctx, q);
     if (what == "feeds" && n == 2) return feeds(ctx);
+    if (what == "stream" && n == 2) {
+      // The upgrade itself never reaches the router (the server hands it to the push stream):
+      // this is a plain GET, e.g. curl or a browser tab. RFC 9110 §15.5.22: 426 names the
+      // protocol to switch to in Upgrade.
+      ApiResponse r = error(426, "upgrade_required",
+                            "the push stream is a WebSocket endpoint: connect with a WebSocket "
+                            "client (Upgrade: websocket)",
+                            "/v1/stream");
+      r.headers.emplace_back("Upgrade", "websocket");
+      r.headers.emplace_back("Connection", "Upgrade");
+      return r;
+    }
   }
   return error(404, "not_found", "no such route", "other");
 }

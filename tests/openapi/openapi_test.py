@@ -463,7 +463,7 @@ class LiveTest(unittest.TestCase):
     # ---- errors of any route
     def test_no_such_route(self):
         spec = SPEC["components"]["responses"]["NoSuchRoute"]
-        for target in ("/nope", "/v1", "/v1/feeds/", "/v1/assets/BTC/x", "/v1/stream"):
+        for target in ("/nope", "/v1", "/v1/feeds/", "/v1/assets/BTC/x", "/v1/stream/"):
             r = request(self.demo.port, "GET", target)
             self.assertEqual(r.status, 404, target)
             body = self.check(r, spec, "GET " + target)
@@ -529,6 +529,13 @@ class LiveTest(unittest.TestCase):
         schemas = SPEC["components"]["schemas"]
         self.response_spec("/v1/stream", 101)
         port = self.demo.port
+        # A plain GET (curl, a browser tab) is told to upgrade, with the protocol to use.
+        r = request(port, "GET", "/v1/stream?x=1")
+        self.assertEqual(r.status, 426)
+        self.assertEqual(r.headers["upgrade"], "websocket")
+        body = self.check(r, self.response_spec("/v1/stream", 426), "GET /v1/stream")
+        self.assertEqual(body["error"]["code"], "upgrade_required")
+        self.assertIn("WebSocket", body["error"]["message"])
 
         async def go():
             seen = {}
