@@ -25,13 +25,20 @@ Regime classify(double price_change, double base_change, double threshold) noexc
   return base_change > 0 ? Regime::kNewShorts : Regime::kLongLiquidation;
 }
 
-WindowMetrics empty_window(std::int64_t window_ns) noexcept {
-  WindowMetrics w;
-  std::memset(static_cast<void*>(&w), 0, sizeof w);
+/// The fields of an empty window that are not zero, set in place on a zeroed `w`. Built in
+/// place, not copied from a returned temporary: that copy read back a memset's stores, which
+/// cannot be forwarded, and was a third of compute_instrument at 2000 instruments.
+void init_window(WindowMetrics& w, std::int64_t window_ns) noexcept {
   w.window_ns = window_ns;
   w.oi_change_usd = w.oi_change_pct = w.oi_velocity_usd_s = w.oi_acceleration_usd_s2 = kAbsent;
   w.liq_imbalance = w.liq_to_oi = w.turnover = w.forced_share = w.price_change_pct = kAbsent;
   w.regime = Regime::kUnknown;
+}
+
+WindowMetrics empty_window(std::int64_t window_ns) noexcept {
+  WindowMetrics w;
+  std::memset(static_cast<void*>(&w), 0, sizeof w);
+  init_window(w, window_ns);
   return w;
 }
 
@@ -361,7 +368,7 @@ bool Engine::compute_instrument(InstrumentId id, std::int64_t now_ns, Instrument
     RollingWindow& win = st.windows[i];
     win.advance(now_ns);
     WindowMetrics& w = m.windows[i];
-    w = empty_window(win.window_ns());
+    init_window(w, win.window_ns());  // m was zeroed above
     const double secs = static_cast<double>(win.window_ns()) / kNsPerSecond;
     const FlowSums& s = win.sums();
     w.liq_long_usd = s.liq_long_usd;

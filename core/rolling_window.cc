@@ -1,6 +1,7 @@
 #include "core/rolling_window.h"
 
 #include <algorithm>
+#include <limits>
 
 namespace levdyn::core {
 
@@ -21,6 +22,20 @@ RollingWindow::RollingWindow(std::int64_t window_ns, int buckets)
 
 std::int64_t RollingWindow::bucket_of(std::int64_t t) const noexcept {
   return floor_div(t, width_ns_);
+}
+
+void RollingWindow::set_head_span() noexcept {
+  // Not representable for times near the int64 limits (fuzzed input): an empty span then
+  // turns the fast paths off and every call takes the dividing path.
+  if (__builtin_mul_overflow(head_, width_ns_, &head_start_ns_) ||
+      __builtin_add_overflow(head_start_ns_, width_ns_, &head_end_ns_)) {
+    head_start_ns_ = std::numeric_limits<std::int64_t>::max();
+    head_end_ns_ = std::numeric_limits<std::int64_t>::min();
+  }
+}
+
+std::size_t RollingWindow::slot_of(std::int64_t idx) const noexcept {
+  return static_cast<std::size_t>((idx % n_ + n_) % n_);
 }
 
 void RollingWindow::expire(Bucket& b) noexcept {
@@ -44,20 +59,24 @@ void RollingWindow::normalise_sums() noexcept {
 }
 
 void RollingWindow::advance(std::int64_t now_ns) noexcept {
+  if (now_ns < head_end_ns_ && head_ >= 0) return;  // still in the head bucket (no division)
   const std::int64_t target = bucket_of(now_ns);
   if (head_ < 0) {
     head_ = target;
-    Bucket& b = buckets_[static_cast<std::size_t>(target % n_ + n_) % n_];
+    Bucket& b = buckets_[slot_of(target)];
     b = Bucket{};
     b.idx = target;
     if (down_) {
       b.gap = true;
       ++gap_buckets_;
     }
+    cur_ = b;
+    set_head_span();
     refresh_lags();
     return;
   }
   if (target <= head_) return;
+  buckets_[slot_of(head_)] = cur_;  // the ring is authoritative until the new head is loaded
   const std::int64_t m = 2 * n_ + 2;
   // Bounded work: a jump longer than the sample ring only needs the ring rewritten once.
   const std::int64_t from = std::max(head_ + 1, target - m + 1);
@@ -83,14 +102,21 @@ void RollingWindow::advance(std::int64_t now_ns) noexcept {
     }
   }
   head_ = target;
+  cur_ = buckets_[slot_of(target)];
+  set_head_span();
   refresh_lags();
 }
 
 RollingWindow::Bucket* RollingWindow::bucket_for(std::int64_t t) noexcept {
+  if (head_ >= 0 && t >= head_start_ns_ && t < head_end_ns_) {
+    // The common case: an event in the head bucket (no division, no ring access).
+    if (first_idx_ < 0) first_idx_ = head_;
+    return &cur_;
+  }
   const std::int64_t idx = bucket_of(t);
   if (head_ < 0 || idx > head_) advance(t);
   if (idx <= head_ - n_) return nullptr;  // older than the window: totals only
-  Bucket& b = buckets_[static_cast<std::size_t>((idx % n_ + n_) % n_)];
+  Bucket& b = idx == head_ ? cur_ : buckets_[slot_of(idx)];
   if (b.idx != idx) {
     if (b.idx >= 0) return nullptr;  // slot belongs to another bucket (cannot happen in range)
     b.idx = idx;
@@ -127,7 +153,7 @@ void RollingWindow::add_volume(std::int64_t t_ns, double usd) noexcept {
 }
 
 void RollingWindow::set_state(std::int64_t t_ns, double base, double price) noexcept {
-  if (head_ < 0 || bucket_of(t_ns) > head_) advance(t_ns);
+  if (head_ < 0 || t_ns >= head_end_ns_) advance(t_ns);
   if (first_idx_ < 0) first_idx_ = head_;
   if (present(base)) last_base_ = base;
   if (present(price)) last_price_ = price;
@@ -142,9 +168,8 @@ void RollingWindow::set_down(std::int64_t t_ns, bool down) noexcept {
   advance(t_ns);
   down_ = down;
   if (down && head_ >= 0) {
-    Bucket& b = buckets_[static_cast<std::size_t>((head_ % n_ + n_) % n_)];
-    if (b.idx == head_ && !b.gap) {
-      b.gap = true;
+    if (cur_.idx == head_ && !cur_.gap) {
+      cur_.gap = true;
       ++gap_buckets_;
     }
   }
