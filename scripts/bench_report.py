@@ -1,17 +1,21 @@
 #!/usr/bin/python3
-# usage: bench_report.py BENCH_JSON [TARDIS_JSON [CORPUS_AFTER_JSON]]   prints the markdown table
-# of the benchmark medians with each figure's ratio to the baseline measured in the same run.
-# TARDIS_JSON is bench/tardis/normalize.mjs's output over the corpus BM_Decode_Corpus decoded;
-# CORPUS_AFTER_JSON a second BM_Decode_Corpus run made after it (its repetitions are pooled with
-# BENCH_JSON's).
+# usage: bench_report.py BENCH_JSON [TARDIS_JSON [CORPUS_AFTER_JSON [RING_ROUNDS_JSONL]]]   prints
+# the markdown table of the benchmark medians with each figure's ratio to the baseline measured
+# in the same run. TARDIS_JSON is bench/tardis/normalize.mjs's output over the corpus
+# BM_Decode_Corpus decoded; CORPUS_AFTER_JSON a second BM_Decode_Corpus run made after it (its
+# repetitions are pooled with BENCH_JSON's); RING_ROUNDS_JSONL one median line per process of
+# BM_Ring_Levdyn / BM_Ring_BoostLockfree run alone, alternating (scripts/bench.sh).
 import json
 import platform
+import statistics
 import sys
 import time
 
 data = json.load(open(sys.argv[1]))
 tardis = json.load(open(sys.argv[2])) if len(sys.argv) > 2 else None
 after = json.load(open(sys.argv[3])) if len(sys.argv) > 3 else None
+ring_rounds = ([json.loads(line) for line in open(sys.argv[4]) if line.strip()]
+               if len(sys.argv) > 4 else [])
 med = {}
 for b in data["benchmarks"]:
     if b.get("aggregate_name") == "median":
@@ -51,8 +55,17 @@ r_base = med.get("BM_Ring_BoostLockfree")
 if r_ours and r_base:
     a = r_ours["items_per_second"] / 1e6
     b = r_base["items_per_second"] / 1e6
-    print("| SPSC ring throughput (2 threads) | %.1f M/s | boost::lockfree::spsc_queue %.1f M/s | %.2f× | ≥ 1.0× |"
+    print("| SPSC ring throughput (2 threads), both in one process, ours first | %.1f M/s | boost::lockfree::spsc_queue %.1f M/s | %.2f× | ≥ 1.0× |"
           % (a, b, a / b))
+ours_r = [r["items_per_second"] / 1e6 for r in ring_rounds if r["run_name"].startswith("BM_Ring_Levdyn")]
+base_r = [r["items_per_second"] / 1e6 for r in ring_rounds
+          if r["run_name"].startswith("BM_Ring_BoostLockfree")]
+if ours_r and base_r:
+    a, b = statistics.median(ours_r), statistics.median(base_r)
+    print("| SPSC ring throughput (2 threads), each alone in its own process, %d alternating rounds "
+          "(ours %s; boost %s M/s) | %.1f M/s | boost::lockfree::spsc_queue %.1f M/s | %.2f× | ≥ 1.0× |"
+          % (len(ours_r), " / ".join("%.1f" % x for x in ours_r),
+             " / ".join("%.1f" % x for x in base_r), a, b, a / b))
 for n in (10, 100, 500, 2000):
     row("engine ns/event, %d instruments, 4 windows" % n, t_ns("BM_Engine_Apply/%d" % n),
         t_ns("BM_Engine_Apply/10"), "ns", "≤ 100 ns, flat")
