@@ -12,7 +12,9 @@ a Binance USD-M look-alike on 127.0.0.1 that streams combined-stream frames over
    frames per CPU second of levdyn's feed thread (read + TLS + WebSocket + decode + ring push),
    beside the bare loop's.
 3. Pipeline latency at a stated load (`--rate 20000`): levdyn_pipeline_latency_seconds
-   (frame read -> metric published) p50 / p99 / p99.9 over the interval.
+   (frame read -> metric published) p50 / p99 / p99.9 over the interval, with `serve`'s default
+   idle strategy and again with the engine spinning (threads.engine_spin, BENCH_INGEST_SPIN,
+   default 200ms), with the CPU share of the feed and engine threads.
 
 Medians of REPS runs (BENCH_INGEST_REPS, default 3). Prints a markdown section and writes it to
 OUT_MD (default bench/INGEST.md).
@@ -32,6 +34,7 @@ from bench_http import get, histogram, quantile, us  # noqa: E402
 REPS = int(os.environ.get("BENCH_INGEST_REPS", "3"))
 SECONDS = float(os.environ.get("BENCH_INGEST_SECONDS", "5"))
 LOAD_RATE = int(os.environ.get("BENCH_INGEST_RATE", "20000"))
+SPIN = os.environ.get("BENCH_INGEST_SPIN", "200ms")  # the second latency pass's engine_spin
 RECORDS = (1, 64)  # messages per TLS record
 VENUES = ["binance", "bybit", "okx", "deribit", "bitmex", "hyperliquid"]
 
@@ -63,7 +66,7 @@ def thread_cpu(pid):
 class Levdyn:
     """`levdyn serve` with only Binance enabled, pointed at an ingest_bench server."""
 
-    def __init__(self, levdyn, ingest, rate, tmp, per_record=1):
+    def __init__(self, levdyn, ingest, rate, tmp, per_record=1, engine_spin=None):
         self.server = subprocess.Popen([ingest, "serve", "--rate", str(rate), "--per-record",
                                         str(per_record)],
                                        stdout=subprocess.PIPE, text=True)
@@ -77,6 +80,8 @@ class Levdyn:
                     f'rest_url: "https://127.0.0.1:{info["port"]}", symbols: [BTCUSDT, ETHUSDT]}}\n')
             for v in VENUES[1:]:
                 f.write(f"  {v}: {{enabled: false}}\n")
+            if engine_spin:
+                f.write(f"threads: {{engine_spin: {engine_spin}}}\n")
         self.proc = subprocess.Popen([levdyn, "serve", "--config", cfg], stdout=subprocess.PIPE,
                                      stderr=open(os.path.join(tmp, "levdyn.log"), "a"), text=True)
         m = re.search(r"http://[^:]+:(\d+)", self.proc.stdout.readline())
@@ -121,6 +126,7 @@ def main():
     bare = {k: [] for k in RECORDS}
     full = {k: [] for k in RECORDS}
     lat = []
+    lat_spin = []
     for _ in range(REPS):
         for k in RECORDS:
             r = subprocess.run([ingest, "bare", "--per-record", str(k), "--seconds", str(SECONDS)],
@@ -141,18 +147,22 @@ def main():
             finally:
                 lv.close()
 
-        lv = Levdyn(levdyn, ingest, LOAD_RATE, tmp)
-        try:
-            time.sleep(2.0)
-            t0, n0, c0, h0 = lv.sample()
-            time.sleep(2 * SECONDS)
-            t1, n1, c1, h1 = lv.sample()
-            p50, count = quantile(0.5, h0, h1)
-            lat.append({"rate": (n1 - n0) / (t1 - t0), "p50": p50,
-                        "p99": quantile(0.99, h0, h1)[0], "p999": quantile(0.999, h0, h1)[0],
-                        "count": count, "feed_cpu_share": feed_cpu(c0, c1) / (t1 - t0)})
-        finally:
-            lv.close()
+        for spin, rows_ in ((None, lat), (SPIN, lat_spin)):
+            lv = Levdyn(levdyn, ingest, LOAD_RATE, tmp, engine_spin=spin)
+            try:
+                time.sleep(2.0)
+                t0, n0, c0, h0 = lv.sample()
+                time.sleep(2 * SECONDS)
+                t1, n1, c1, h1 = lv.sample()
+                p50, count = quantile(0.5, h0, h1)
+                engine = sum(c1[k] - c0.get(k, 0.0) for k in c1 if k.startswith("levdyn-engine"))
+                rows_.append({"rate": (n1 - n0) / (t1 - t0), "p50": p50,
+                              "p99": quantile(0.99, h0, h1)[0],
+                              "p999": quantile(0.999, h0, h1)[0], "count": count,
+                              "feed_cpu_share": feed_cpu(c0, c1) / (t1 - t0),
+                              "engine_cpu_share": engine / (t1 - t0)})
+            finally:
+                lv.close()
 
     def med(rows, key):
         return statistics.median(r[key] for r in rows)
@@ -182,11 +192,17 @@ def main():
         "",
         f"Pipeline latency at {LOAD_RATE / 1e3:.0f} k msg/s (`levdyn_pipeline_latency_seconds`, "
         f"frame read → metric published; {2 * SECONDS:.0f} s after 2 s of warm-up):\n",
-        "| load reached | p50 | p99 | p99.9 | frames in histogram | feed thread CPU | goal |",
-        "|---|---|---|---|---|---|---|",
-        f"| {med(lat, 'rate') / 1e3:.1f} k msg/s | {us(med(lat, 'p50'))} | {us(med(lat, 'p99'))} "
-        f"| {us(med(lat, 'p999'))} | {med(lat, 'count'):.0f} | {100 * med(lat, 'feed_cpu_share'):.0f} % "
-        "| p50 ≤ 20 µs, p99 ≤ 100 µs |",
+        "| engine idle strategy | load reached | p50 | p99 | p99.9 | frames in histogram "
+        "| feed thread CPU | engine thread CPU | goal |",
+        "|---|---|---|---|---|---|---|---|---|",
+    ] + [
+        f"| {mode} | {med(r, 'rate') / 1e3:.1f} k msg/s | {us(med(r, 'p50'))} "
+        f"| {us(med(r, 'p99'))} | {us(med(r, 'p999'))} | {med(r, 'count'):.0f} "
+        f"| {100 * med(r, 'feed_cpu_share'):.0f} % | {100 * med(r, 'engine_cpu_share'):.0f} % "
+        "| p50 ≤ 20 µs, p99 ≤ 100 µs |"
+        for mode, r in (("`serve` default: spin 50 µs after an event, then yield, then park", lat),
+                        (f"`threads.engine_spin: {SPIN}` (the one spinning thread)", lat_spin))
+    ] + [
         "",
     ]
     text = "\n".join(lines)
