@@ -52,18 +52,15 @@ LEVDYN_BENCH_CORPUS="$PWD/$CORPUS" "$B/tests/bench/levdyn_bench" --benchmark_min
 # The two rings again, each alone in its own process, alternating for 3 rounds: in one process
 # the second benchmark inherits the first one's freed memory and thread placement (boost ran
 # 18.6 M/s alone and 42-57 M/s after ours in the same binary).
-rm -f bench/ring_rounds.jsonl
+rm -f bench/ring_round_*.json
 for round in 1 2 3; do
   for q in Levdyn BoostLockfree; do
     "$B/tests/bench/levdyn_bench" --benchmark_filter="^BM_Ring_$q/" --benchmark_format=json \
-      >bench/ring_round.json
-    /usr/bin/python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); print(json.dumps([b for b in d["benchmarks"] if b.get("aggregate_name")=="median"][0]))' \
-      bench/ring_round.json >>bench/ring_rounds.jsonl
+      >"bench/ring_round_${round}_$q.json"
   done
 done
-rm -f bench/ring_round.json
 /usr/bin/python3 scripts/bench_report.py bench/levdyn_bench.json bench/tardis_normalize.json \
-  bench/levdyn_corpus_after.json bench/ring_rounds.jsonl > bench/RESULTS.md
+  bench/levdyn_corpus_after.json bench/ring_round_*.json > bench/RESULTS.md
 # Replay throughput (issue 5): levdyn replay of the corpus's first 400 k frames beside tardis-dev.
 echo >>bench/RESULTS.md
 /usr/bin/python3 scripts/bench_replay.py "$B/levdyn" "$CORPUS" 400000 3 >>bench/RESULTS.md

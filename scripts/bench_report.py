@@ -1,10 +1,10 @@
 #!/usr/bin/python3
-# usage: bench_report.py BENCH_JSON [TARDIS_JSON [CORPUS_AFTER_JSON [RING_ROUNDS_JSONL]]]   prints
-# the markdown table of the benchmark medians with each figure's ratio to the baseline measured
-# in the same run. TARDIS_JSON is bench/tardis/normalize.mjs's output over the corpus
+# usage: bench_report.py BENCH_JSON [TARDIS_JSON [CORPUS_AFTER_JSON [RING_ROUND_JSON...]]]
+# prints the markdown table of the benchmark medians with each figure's ratio to the baseline
+# measured in the same run. TARDIS_JSON is bench/tardis/normalize.mjs's output over the corpus
 # BM_Decode_Corpus decoded; CORPUS_AFTER_JSON a second BM_Decode_Corpus run made after it (its
-# repetitions are pooled with BENCH_JSON's); RING_ROUNDS_JSONL one median line per process of
-# BM_Ring_Levdyn / BM_Ring_BoostLockfree run alone, alternating (scripts/bench.sh).
+# repetitions are pooled with BENCH_JSON's); each RING_ROUND_JSON the output of one process that
+# ran BM_Ring_Levdyn or BM_Ring_BoostLockfree alone (scripts/bench.sh alternates them).
 import json
 import platform
 import statistics
@@ -14,12 +14,16 @@ import time
 data = json.load(open(sys.argv[1]))
 tardis = json.load(open(sys.argv[2])) if len(sys.argv) > 2 else None
 after = json.load(open(sys.argv[3])) if len(sys.argv) > 3 else None
-ring_rounds = ([json.loads(line) for line in open(sys.argv[4]) if line.strip()]
-               if len(sys.argv) > 4 else [])
-med = {}
-for b in data["benchmarks"]:
-    if b.get("aggregate_name") == "median":
-        med[b["run_name"].split("/repeats")[0]] = b
+
+
+def medians(doc):
+    """{benchmark name without /repeats…: its median aggregate} of one Google Benchmark run."""
+    return {b["run_name"].split("/repeats")[0]: b for b in doc["benchmarks"]
+            if b.get("aggregate_name") == "median"}
+
+
+med = medians(data)
+ring_rounds = [m for path in sys.argv[4:] for m in medians(json.load(open(path))).values()]
 
 
 def t_ns(name, real=False):

@@ -10,9 +10,10 @@
 //
 // Hawkes refits run off the event path: at most once a second the engine thread copies each
 // asset's arrival times (Engine::collect_fit_jobs, cheap) and hands them to a fit thread
-// (FitWorker, at nice 10), which runs the MLE (core::run_fit_job); the engine thread installs the results when they are ready
-// (Engine::apply_fit) between batches. A new round is handed over only when the previous one
-// is done, so a slow fit delays the next one instead of queueing work.
+// (FitWorker, at nice 10), which runs the MLE (core::run_fit_job); the engine thread installs
+// the results when they are ready (Engine::apply_fit) between batches. A new round is handed
+// over only when the previous one is done, so a slow fit delays the next one instead of
+// queueing work.
 
 #include <atomic>
 #include <chrono>

@@ -35,7 +35,7 @@ class FitWorker {
   bool try_take(std::vector<core::HawkesFitResult>& out);
   /// Blocks until the round handed over is fitted; its results swapped into `out`.
   void wait_take(std::vector<core::HawkesFitResult>& out);
-  /// CPU-side time spent fitting so far (wall time of the rounds).
+  /// Time spent fitting so far (wall time of the rounds on the fit thread).
   [[nodiscard]] std::int64_t busy_ns() const noexcept {
     return busy_ns_.load(std::memory_order_relaxed);
   }

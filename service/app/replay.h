@@ -32,10 +32,10 @@ struct ReplayCounts {
   std::uint64_t errors = 0;  // rejected frames and lines, damaged capture tails
 };
 
-/// Feeds frames to codecs and an engine. Single-threaded (the replay thread); the published
-/// state may be read from any thread (replay --serve).
 class FitWorker;  // service/app/fit_worker.h
 
+/// Feeds frames to codecs and an engine. Single-threaded (the replay thread); the published
+/// state may be read from any thread (replay --serve).
 class Replayer {
  public:
   /// Instruments: the configured symbols of every venue, with the bundled contract specs

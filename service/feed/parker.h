@@ -41,8 +41,7 @@ class Parker {
     // Orders the producer's ring push before reading the flag (store → load needs a full
     // barrier); pairs with the seq_cst store in park(). A seq_cst read-modify-write rather
     // than a fence: a locked instruction on x86-64 (no dearer than mfence), and TSan models it.
-    const bool parked = state_.fetch_add(0, std::memory_order_seq_cst) == 1;
-    if (parked) {
+    if (state_.fetch_add(0, std::memory_order_seq_cst) == 1) {
       state_.store(0, std::memory_order_relaxed);
       syscall(SYS_futex, reinterpret_cast<std::uint32_t*>(&state_), FUTEX_WAKE_PRIVATE, 1,
               nullptr, nullptr, 0);

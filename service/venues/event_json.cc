@@ -19,8 +19,9 @@ void append_json_number(std::string& out, double v) {
   // Shortest round-trip form; from 1e16 on always with an exponent. The shortest form of
   // 9.223372036854776e20 is the integer literal 922337203685477580800, which parsers that read
   // integers as 64-bit (simdjson, Go's json.Number to int64) reject as too big.
-  auto r = std::fabs(v) >= 1e16 ? std::to_chars(buf, buf + sizeof buf, v, std::chars_format::scientific)
-                                : std::to_chars(buf, buf + sizeof buf, v);
+  const auto r = std::fabs(v) >= 1e16
+                     ? std::to_chars(buf, buf + sizeof buf, v, std::chars_format::scientific)
+                     : std::to_chars(buf, buf + sizeof buf, v);
   out.append(buf, r.ptr);
 }
 
