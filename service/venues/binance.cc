@@ -19,6 +19,7 @@
 #include <utility>
 
 #include "service/venues/decimal.h"
+#include "service/venues/json_scan.h"
 
 namespace levdyn::venues::binance {
 namespace {
@@ -395,6 +396,8 @@ class BinanceCodec final : public Codec {
 
   void on_connected(std::uint16_t /*endpoint*/) override {}  // no per-connection state
 
+  [[nodiscard]] std::uint64_t fast_frames() const noexcept override { return fast_frames_; }
+
   DecodeResult decode(std::string_view frame, const FrameMeta& meta,
                       std::vector<core::NormalizedEvent>& out,
                       std::string& /*reply*/) noexcept override {
@@ -432,6 +435,10 @@ class BinanceCodec final : public Codec {
 
   DecodeStatus decode_frame(std::string_view frame, Frame& f) noexcept {
     if (frame.empty()) return DecodeStatus::kMalformedJson;
+    if (settings_.fast_path) {
+      DecodeStatus status = DecodeStatus::kOk;
+      if (fast_decode(frame, f, status)) return status;
+    }
     // simdjson reads up to SIMDJSON_PADDING bytes past the input: parse a padded copy.
     const std::size_t needed = frame.size() + simdjson::SIMDJSON_PADDING;
     if (buffer_.size() < needed) {
@@ -468,6 +475,112 @@ class BinanceCodec final : public Codec {
     if (!f.complete) return status;
     if (!at_document_end(doc)) return DecodeStatus::kMalformedJson;  // trailing bytes
     return status;
+  }
+
+  // -------------------------------------------------------------------------------------------
+  // Fast path (json_scan.h): the frames Binance sends all day, a combined-stream wrapper
+  // `{"stream":…,"data":{…}}` around one event object, or a bare event or REST object, read
+  // into the same PayloadFields as decode_object and handed to the same dispatch. Anything else
+  // (an array payload, keys out of the wrapper's order, escapes, a field of an unexpected type)
+  // returns false before any state changes, and the simdjson path decodes the frame.
+
+  bool fast_decode(std::string_view frame, Frame& f, DecodeStatus& status) noexcept {
+    scan::Cursor c(frame);
+    PayloadFields pf;
+    std::string_view stream;
+    std::string_view key;
+    if (!c.consume('{') || !c.key(key)) return false;
+    if (key == "stream") {
+      if (!c.string(stream) || !c.consume(',') || !c.key(key) || key != "data") return false;
+      if (!c.peek('{') || !c.object([&](std::string_view k) { return fast_member(c, k, pf, false); })) {
+        return false;
+      }
+    } else {
+      while (true) {
+        if (!fast_member(c, key, pf, true)) return false;
+        if (!c.consume(',')) break;
+        if (!c.key(key)) return false;
+      }
+    }
+    if (!c.consume('}') || !c.end()) return false;
+    f.stream = stream;
+    f.complete = true;
+    status = dispatch(pf, f);
+    ++fast_frames_;
+    return true;
+  }
+
+  static bool fast_string(scan::Cursor& c, Slot<std::string_view>& s) noexcept {
+    if (!c.string(s.value)) return false;
+    s.status = DecodeStatus::kOk;
+    return true;
+  }
+  static bool fast_int(scan::Cursor& c, Slot<std::int64_t>& s) noexcept {
+    if (!c.int64(s.value)) return false;
+    s.status = DecodeStatus::kOk;
+    return true;
+  }
+
+  /// One member of an event or REST object, as decode_object reads it. `root`: the object is
+  /// the frame itself, where "stream" and "data" would make it a wrapper (left to simdjson).
+  static bool fast_member(scan::Cursor& c, std::string_view k, PayloadFields& pf,
+                          bool root) noexcept {
+    if (k.size() == 1) {
+      switch (k[0]) {
+        case 'e':
+          return fast_string(c, pf.event);
+        case 'E':
+          return fast_int(c, pf.event_time);
+        case 's':
+          return fast_string(c, pf.s);
+        case 'p':
+          return fast_string(c, pf.p);
+        case 'q':
+          return fast_string(c, pf.q);
+        case 'T':
+          return fast_int(c, pf.t);
+        case 'm':
+          if (!c.boolean(pf.m.value)) return false;
+          pf.m.status = DecodeStatus::kOk;
+          return true;
+        case 'i':
+          return fast_string(c, pf.i);
+        case 'r':
+          return fast_string(c, pf.r);
+        case 'o':
+          return fast_order(c, pf.o);
+        default:
+          return c.skip();
+      }
+    }
+    if (k == "stream" || k == "data") return !root && c.skip();
+    if (k == "symbol") return fast_string(c, pf.symbol);
+    if (k == "openInterest") return fast_string(c, pf.open_interest);
+    if (k == "time") return fast_int(c, pf.time);
+    if (k == "result") {
+      pf.result = true;
+    } else if (k == "code") {
+      pf.code = true;
+    } else if (k == "error") {
+      pf.error = true;
+    }
+    return c.skip();
+  }
+
+  /// The `o` object of a forceOrder event, as read_order reads it.
+  static bool fast_order(scan::Cursor& c, OrderFields& o) noexcept {
+    const bool ok = c.object([&](std::string_view k) {
+      if (k == "s") return fast_string(c, o.symbol);
+      if (k == "S") return fast_string(c, o.side);
+      if (k == "p") return fast_string(c, o.price);
+      if (k == "ap") return fast_string(c, o.avg_price);
+      if (k == "q") return fast_string(c, o.quantity);
+      if (k == "z") return fast_string(c, o.filled);
+      if (k == "T") return fast_int(c, o.trade_time);
+      return c.skip();
+    });
+    if (ok) o.status = DecodeStatus::kOk;
+    return ok;
   }
 
   DecodeStatus decode_array(od::array& arr, Frame& f, bool root) noexcept {
@@ -787,6 +900,7 @@ class BinanceCodec final : public Codec {
   std::unordered_map<std::string, Entry, SymbolHash, std::equal_to<>> ids_;
   std::string buffer_;  // padded copy of the current frame, reused
   od::parser parser_;
+  std::uint64_t fast_frames_ = 0;
 };
 
 // ---------------------------------------------------------------------------------------------

@@ -26,6 +26,9 @@ struct VenueSettings {
   bool all_liquidations = true;
   std::chrono::milliseconds oi_poll_interval{2000};
   std::chrono::milliseconds silence_timeout{30000};
+  /// Whether the codec reads the frames its venue sends all day with its fast path
+  /// (json_scan.h) before falling back to simdjson. Off only where tests compare both paths.
+  bool fast_path = true;
 };
 
 /// Outcome of decoding one frame. Every non-ok status except kIgnored is a counted error.
@@ -116,6 +119,9 @@ class Codec {
   /// Resets per-connection state (delta caches, table partials, replay dedupe) when the
   /// given endpoint (re)connects.
   virtual void on_connected(std::uint16_t endpoint) = 0;
+
+  /// Frames this codec has read with its fast path (json_scan.h) rather than simdjson.
+  [[nodiscard]] virtual std::uint64_t fast_frames() const noexcept { return 0; }
 
   /// Decodes one frame. Appends events to `out` (never clears it) and may set `reply` to a
   /// text frame the protocol requires in answer (e.g. Deribit's public/test). Never throws.
