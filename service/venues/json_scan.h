@@ -4,9 +4,10 @@
 // padding. A codec reads the frame shapes it knows best with it into the same field structs
 // its simdjson path fills, and hands those to the same dispatch code.
 //
-// It reads only what it can read exactly as simdjson's On-Demand API would: strings without
-// escapes, control characters or non-ASCII bytes (so a string's bytes are its value), numbers
-// in strict JSON grammar, and nothing deeper than kMaxDepth. Every other input makes a read
+// It reads only what it can read exactly as simdjson's On-Demand API would: frames up to
+// kMaxBytes without escapes, control characters (whitespace other than spaces included) or
+// non-ASCII bytes (so a string's bytes are its value), numbers in strict JSON grammar, and
+// nothing deeper than kMaxDepth. Every other input makes a read
 // fail. A failed read leaves the cursor anywhere: the codec then gives the frame up and decodes
 // it again with simdjson, which classifies it. So a fast path must not change codec state or
 // emit events before it has read its whole frame (Cursor::end()).
@@ -18,8 +19,8 @@
 #include <string_view>
 #include <system_error>
 
-#if defined(__SSE2__)
-#include <emmintrin.h>
+#if defined(__AVX2__)
+#include <immintrin.h>
 #endif
 
 namespace levdyn::venues::scan {
@@ -27,9 +28,19 @@ namespace levdyn::venues::scan {
 class Cursor {
  public:
   static constexpr int kMaxDepth = 32;
+  /// Longer frames (snapshots) are left to simdjson, which is at its best on them.
+  static constexpr std::size_t kMaxBytes = 4096;
 
+  /// Indexes the frame's quotes in one vectorized pass, so a string read finds its end with a
+  /// bit scan instead of a byte loop. A frame longer than kMaxBytes, or holding a backslash, a
+  /// control byte (newlines and tabs included) or a non-ASCII byte anywhere, reads nothing.
   explicit Cursor(std::string_view text) noexcept
-      : p_(text.data()), end_(text.data() + text.size()) {}
+      : begin_(text.data()), p_(text.data()), end_(text.data() + text.size()) {
+    if (text.size() > kMaxBytes || !index(text)) {
+      usable_ = false;
+      p_ = end_;
+    }
+  }
 
   /// Skips whitespace; true when the next byte is `c` (not consumed).
   [[nodiscard]] bool peek(char c) noexcept {
@@ -45,34 +56,20 @@ class Cursor {
     return true;
   }
 
-  /// A string value whose bytes are its value (no escape, control or non-ASCII byte).
+  /// A string value (its bytes are its value: the constructor refused escapes).
   [[nodiscard]] [[gnu::always_inline]] bool string(std::string_view& out) noexcept {
     if (!consume('"')) return false;
-    const char* const start = p_;
-#if defined(__SSE2__)
-    const __m128i quote = _mm_set1_epi8('"');
-    const __m128i backslash = _mm_set1_epi8('\\');
-    const __m128i space = _mm_set1_epi8(0x20);
-    while (end_ - p_ >= 16) {
-      const __m128i v = _mm_loadu_si128(reinterpret_cast<const __m128i*>(p_));
-      // Signed compare: bytes >= 0x80 are negative, so one compare finds them and controls.
-      const __m128i special = _mm_or_si128(
-          _mm_or_si128(_mm_cmpeq_epi8(v, quote), _mm_cmpeq_epi8(v, backslash)),
-          _mm_cmplt_epi8(v, space));
-      const unsigned mask = static_cast<unsigned>(_mm_movemask_epi8(special));
-      if (mask != 0) {
-        p_ += __builtin_ctz(mask);
-        return close_string(start, out);
-      }
-      p_ += 16;
+    const std::size_t start = static_cast<std::size_t>(p_ - begin_);
+    std::size_t word = start >> 6;
+    std::uint64_t bits = quotes_[word] & (~std::uint64_t{0} << (start & 63));
+    while (bits == 0) {
+      if (++word >= words_) return false;
+      bits = quotes_[word];
     }
-#endif
-    while (p_ != end_) {
-      const auto u = static_cast<unsigned char>(*p_);
-      if (u == '"' || u == '\\' || u < 0x20 || u >= 0x80) return close_string(start, out);
-      ++p_;
-    }
-    return false;
+    const std::size_t close = (word << 6) + static_cast<std::size_t>(__builtin_ctzll(bits));
+    out = std::string_view(p_, close - start);
+    p_ = begin_ + close + 1;
+    return true;
   }
 
   /// An object key and its colon.
@@ -154,19 +151,12 @@ class Cursor {
   /// True when only whitespace is left.
   [[nodiscard]] bool end() noexcept {
     skip_ws();
-    return p_ == end_;
+    return usable_ && p_ == end_;
   }
 
  private:
   [[gnu::always_inline]] void skip_ws() noexcept {
     while (p_ != end_ && (*p_ == ' ' || *p_ == '\n' || *p_ == '\r' || *p_ == '\t')) ++p_;
-  }
-
-  bool close_string(const char* start, std::string_view& out) noexcept {
-    if (*p_ != '"') return false;  // an escape, a control or a non-ASCII byte
-    out = std::string_view(start, static_cast<std::size_t>(p_ - start));
-    ++p_;
-    return true;
   }
 
   bool literal(std::string_view word) noexcept {
@@ -237,9 +227,53 @@ class Cursor {
     }
   }
 
+  /// Fills quotes_; false when the frame holds a byte the reader refuses.
+  bool index(std::string_view text) noexcept {
+    const std::size_t n = text.size();
+    words_ = (n + 63) / 64;
+    bool clean = true;
+    for (std::size_t w = 0; w < words_; ++w) {
+      char block[64];
+      const char* src = text.data() + w * 64;
+      if (n - w * 64 < 64) {  // the tail, padded with spaces (neither quotes nor refused)
+        std::memset(block, ' ', sizeof block);
+        std::memcpy(block, src, n - w * 64);
+        src = block;
+      }
+      std::uint64_t quote = 0;
+      std::uint64_t refused = 0;
+#if defined(__AVX2__)
+      for (int half = 0; half < 2; ++half) {
+        const __m256i v = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(src + 32 * half));
+        const auto q = static_cast<std::uint32_t>(
+            _mm256_movemask_epi8(_mm256_cmpeq_epi8(v, _mm256_set1_epi8('"'))));
+        // Signed compare: bytes >= 0x80 are negative, so one compare finds them and controls.
+        const auto r = static_cast<std::uint32_t>(_mm256_movemask_epi8(
+            _mm256_or_si256(_mm256_cmpeq_epi8(v, _mm256_set1_epi8('\\')),
+                            _mm256_cmpgt_epi8(_mm256_set1_epi8(0x20), v))));
+        quote |= std::uint64_t{q} << (32 * half);
+        refused |= std::uint64_t{r} << (32 * half);
+      }
+#else
+      for (int i = 0; i < 64; ++i) {
+        const auto u = static_cast<unsigned char>(src[i]);
+        quote |= std::uint64_t{u == '"'} << i;
+        refused |= std::uint64_t{u == '\\' || u < 0x20 || u >= 0x80} << i;
+      }
+#endif
+      quotes_[w] = quote;
+      clean &= refused == 0;
+    }
+    return clean;
+  }
+
+  const char* const begin_;
   const char* p_;
   const char* const end_;
+  bool usable_ = true;
   bool fraction_or_exponent_ = false;
+  std::size_t words_ = 0;
+  std::uint64_t quotes_[kMaxBytes / 64];
 };
 
 }  // namespace levdyn::venues::scan
