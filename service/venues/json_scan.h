@@ -49,7 +49,7 @@ class Cursor {
   }
 
   /// Skips whitespace, then consumes `c`.
-  [[nodiscard]] bool consume(char c) noexcept {
+  [[nodiscard]] [[gnu::always_inline]] bool consume(char c) noexcept {
     skip_ws();
     if (p_ == end_ || *p_ != c) return false;
     ++p_;
@@ -73,7 +73,9 @@ class Cursor {
   }
 
   /// An object key and its colon.
-  [[nodiscard]] bool key(std::string_view& out) noexcept { return string(out) && consume(':'); }
+  [[nodiscard]] [[gnu::always_inline]] bool key(std::string_view& out) noexcept {
+    return string(out) && consume(':');
+  }
 
   /// An integer in JSON grammar that fits an int64 (no fraction, no exponent).
   [[nodiscard]] bool int64(std::int64_t& out) noexcept {

@@ -12,18 +12,21 @@
 #include <simdjson.h>
 
 #include <algorithm>
+#include <array>
 #include <charconv>
 #include <cmath>
 #include <cstdint>
 #include <cstring>
 #include <functional>
 #include <limits>
+#include <optional>
 #include <stdexcept>
 #include <system_error>
 #include <unordered_map>
 #include <utility>
 
 #include "service/venues/decimal.h"
+#include "service/venues/json_scan.h"
 
 namespace levdyn::venues::okx {
 namespace {
@@ -256,6 +259,64 @@ struct DetailFields {
   Slot ts;
 };
 
+// Fast-path capture (json_scan.h): the same slots decode_item and read_detail fill.
+
+/// A string value into its slot; false for any other value (simdjson then classifies it).
+bool fast_string(scan::Cursor& c, Slot& s) noexcept {
+  if (!c.string(s.value)) return false;
+  s.status = DecodeStatus::kOk;
+  return true;
+}
+
+/// The slot decode_item reads `key` into, or null (`details` included: it is read apart).
+Slot* data_slot(DataFields& d, std::string_view key) noexcept {
+  if (key == "instId") return &d.inst_id;
+  if (key == "ts") return &d.ts;
+  if (key == "px") return &d.px;
+  if (key == "sz") return &d.sz;
+  if (key == "side") return &d.side;
+  if (key == "markPx") return &d.mark_px;
+  if (key == "oi") return &d.oi;
+  if (key == "oiCcy") return &d.oi_ccy;
+  if (key == "oiUsd") return &d.oi_usd;
+  if (key == "fundingRate") return &d.funding_rate;
+  if (key == "fundingTime") return &d.funding_time;
+  if (key == "nextFundingTime") return &d.next_funding_time;
+  return nullptr;
+}
+
+/// The slot read_detail reads `key` into, or null.
+Slot* detail_slot(DetailFields& d, std::string_view key) noexcept {
+  if (key == "side") return &d.side;
+  if (key == "posSide") return &d.pos_side;
+  if (key == "sz") return &d.sz;
+  if (key == "bkPx") return &d.bk_px;
+  if (key == "ts") return &d.ts;
+  return nullptr;
+}
+
+// OKX pushes one item per frame but for trades, which may batch a few; a liquidation item
+// carries one detail or a few. Frames with more fall back to simdjson.
+constexpr std::size_t kFastItems = 4;
+constexpr std::size_t kFastDetails = 8;  // across all items of a frame
+
+/// One `data[]` item as the fast path reads it; a liquidation item's `details[]` entries are
+/// FastFrame::details[first_detail, first_detail + detail_count).
+struct FastItem {
+  DataFields fields;
+  std::size_t first_detail = 0;
+  std::size_t detail_count = 0;
+};
+
+/// Everything the fast path reads from a frame before it decodes any of it. Optional, so
+/// only the items a frame has are built.
+struct FastFrame {
+  std::array<std::optional<FastItem>, kFastItems> items;
+  std::array<std::optional<DetailFields>, kFastDetails> details;
+  std::size_t item_count = 0;
+  std::size_t detail_count = 0;
+};
+
 enum class ChannelKind : std::uint8_t {
   kOpenInterest,
   kMarkPrice,
@@ -325,6 +386,8 @@ class OkxCodec final : public Codec {
   }
 
   [[nodiscard]] core::Venue venue() const noexcept override { return core::Venue::kOkx; }
+
+  [[nodiscard]] std::uint64_t fast_frames() const noexcept override { return fast_frames_; }
 
   [[nodiscard]] std::vector<WsEndpoint> ws_endpoints() const override {
     std::string sub = R"({"op":"subscribe","args":[)";
@@ -405,6 +468,10 @@ class OkxCodec final : public Codec {
 
   DecodeStatus decode_frame(std::string_view frame, Frame& f) noexcept {
     if (frame.empty()) return DecodeStatus::kMalformedJson;
+    if (settings_.fast_path) {
+      DecodeStatus status = DecodeStatus::kOk;
+      if (fast_decode(frame, f, status)) return status;
+    }
     // simdjson reads up to SIMDJSON_PADDING bytes past the input: parse a padded copy.
     const std::size_t needed = frame.size() + simdjson::SIMDJSON_PADDING;
     if (buffer_.size() < needed) {
@@ -495,6 +562,107 @@ class OkxCodec final : public Codec {
     return DecodeStatus::kMalformedJson;  // pass 1 saw it
   }
 
+  // -------------------------------------------------------------------------------------------
+  // Fast path (json_scan.h): the push frames OKX sends all day, `{"arg":{"channel":…},
+  // "data":[{…},…]}` of the five channels, read into the same DataFields and DetailFields as
+  // decode_item and read_detail and handed to the same per-channel decoders, item by item, as
+  // decode_data does. Anything else (an event, `arg` after `data`, either twice, an unknown
+  // channel, more items or details than FastFrame holds, a second `details`, escapes, a field
+  // of an unexpected type) returns false before any state changes, and the simdjson path
+  // decodes the frame.
+
+  bool fast_decode(std::string_view frame, Frame& f, DecodeStatus& status) noexcept {
+    scan::Cursor c(frame);
+    FastFrame ff;
+    ChannelKind kind = ChannelKind::kTrades;
+    std::string_view label;
+    bool has_arg = false;
+    bool has_data = false;
+    const bool read = c.object([&](std::string_view k) {
+      if (k == "arg") {
+        if (has_arg) return false;
+        has_arg = true;
+        Slot channel;
+        return fast_arg(c, channel) && channel.seen() && channel_kind(channel.value, kind, label);
+      }
+      if (k == "data") {
+        if (!has_arg || has_data) return false;
+        has_data = true;
+        return fast_data(c, kind, ff);
+      }
+      return k != "event" && c.skip();  // an event is a control frame
+    });
+    if (!read || !has_data || !c.end()) return false;
+
+    f.label = label;
+    status = DecodeStatus::kIgnored;
+    for (std::size_t i = 0; i < ff.item_count; ++i) {
+      const FastItem& item = *ff.items[i];
+      const DecodeStatus st = kind == ChannelKind::kLiquidations
+                                  ? fast_liquidations(item, ff, f)
+                                  : decode_fields(item.fields, kind, f);
+      if (is_error(st)) {
+        status = st;
+        break;
+      }
+      if (st == DecodeStatus::kOk) status = DecodeStatus::kOk;
+    }
+    ++fast_frames_;
+    return true;
+  }
+
+  /// The `arg` object as read_arg reads it: `channel` (a string), the rest only validated.
+  static bool fast_arg(scan::Cursor& c, Slot& channel) noexcept {
+    return c.object([&](std::string_view k) {
+      return k == "channel" ? fast_string(c, channel) : c.skip();
+    });
+  }
+
+  /// The `data` array: objects, each into a FastItem; for liquidation-orders, the entries of
+  /// the item's `details` (the first and only one) into ff.details.
+  static bool fast_data(scan::Cursor& c, ChannelKind kind, FastFrame& ff) noexcept {
+    return c.array([&] {
+      if (ff.item_count == kFastItems) return false;
+      FastItem& item = ff.items[ff.item_count++].emplace();
+      item.first_detail = ff.detail_count;
+      return c.object([&](std::string_view k) {
+        if (k == "details" && kind == ChannelKind::kLiquidations) {
+          if (item.fields.has_details) return false;  // decode_liquidations reads the first
+          item.fields.has_details = true;
+          return fast_details(c, ff, item);
+        }
+        Slot* const slot = data_slot(item.fields, k);
+        return slot != nullptr ? fast_string(c, *slot) : c.skip();
+      });
+    });
+  }
+
+  /// A liquidation item's `details` array: objects, read as read_detail reads them.
+  static bool fast_details(scan::Cursor& c, FastFrame& ff, FastItem& item) noexcept {
+    return c.array([&] {
+      if (ff.detail_count == kFastDetails) return false;
+      DetailFields& d = ff.details[ff.detail_count++].emplace();
+      ++item.detail_count;
+      return c.object([&](std::string_view k) {
+        Slot* const slot = detail_slot(d, k);
+        return slot != nullptr ? fast_string(c, *slot) : c.skip();
+      });
+    });
+  }
+
+  /// A liquidation item read by the fast path, decoded as decode_liquidations decodes it.
+  DecodeStatus fast_liquidations(const FastItem& item, const FastFrame& ff, Frame& f) noexcept {
+    const Entry* entry = nullptr;
+    InstrumentId id = kNoInstrument;
+    const DecodeStatus resolved = resolve_liquidation(item.fields, entry, id);
+    if (is_error(resolved)) return resolved;
+    for (std::size_t j = 0; j < item.detail_count; ++j) {
+      const DecodeStatus st = decode_detail(*ff.details[item.first_detail + j], entry, id, f);
+      if (st != DecodeStatus::kOk) return st;
+    }
+    return resolved;
+  }
+
   /// The `arg` object: channel (and instId/instType, not needed: each data item names its own).
   static DecodeStatus read_arg(od::value& v, Slot& channel, Slot& inst_id) noexcept {
     od::object obj;
@@ -570,12 +738,18 @@ class OkxCodec final : public Codec {
         if (slot->status == DecodeStatus::kMalformedJson) return slot->status;
       }
     }
+    if (kind == ChannelKind::kLiquidations) return decode_liquidations(obj, d, f);
+    return decode_fields(d, kind, f);
+  }
+
+  /// An item of a channel other than liquidation-orders: everything it needs is in `d`.
+  DecodeStatus decode_fields(const DataFields& d, ChannelKind kind, Frame& f) noexcept {
     switch (kind) {
       case ChannelKind::kOpenInterest: return decode_open_interest(d, f);
       case ChannelKind::kMarkPrice: return decode_mark_price(d, f);
       case ChannelKind::kTrades: return decode_trade(d, f);
       case ChannelKind::kFundingRate: return decode_funding(d, f);
-      case ChannelKind::kLiquidations: return decode_liquidations(obj, d, f);
+      case ChannelKind::kLiquidations: break;
     }
     return DecodeStatus::kUnknownMessage;
   }
@@ -705,14 +879,10 @@ class OkxCodec final : public Codec {
   /// "_other" when all_liquidations is on (else ignored). Each detail carries its own ts, which
   /// may be late or out of order: it is the event's exchange time as given.
   DecodeStatus decode_liquidations(od::object& obj, const DataFields& d, Frame& f) noexcept {
-    if (!d.has_details) return DecodeStatus::kMissingField;
     const Entry* entry = nullptr;
-    DecodeStatus st = resolve(d.inst_id, settings_.all_liquidations, entry);
-    if (is_error(st)) return st;
-    const bool ignored = st == DecodeStatus::kIgnored;
-    const InstrumentId id = ignored ? kNoInstrument
-                            : entry->tracked != kNoInstrument ? entry->tracked
-                                                              : entry->other;
+    InstrumentId id = kNoInstrument;
+    const DecodeStatus resolved = resolve_liquidation(d, entry, id);
+    if (is_error(resolved)) return resolved;
     // Second pass over the item for `details` (validated even when the instId is ignored).
     if (obj.reset().error()) return DecodeStatus::kMalformedJson;
     for (auto field_result : obj) {
@@ -724,21 +894,31 @@ class OkxCodec final : public Codec {
       for (auto detail_result : arr) {
         od::value detail;
         if (detail_result.get(detail)) return DecodeStatus::kMalformedJson;
-        st = decode_detail(detail, entry, id, f);
+        DetailFields fields;
+        DecodeStatus st = read_detail(detail, fields);
+        if (st == DecodeStatus::kOk) st = decode_detail(fields, entry, id, f);
         if (st != DecodeStatus::kOk) return st;
       }
       break;
     }
-    return ignored ? DecodeStatus::kIgnored : DecodeStatus::kOk;
+    return resolved;
   }
 
-  /// One `details[]` entry; `id` is kNoInstrument when the instId is not reported (then the
-  /// entry is only validated).
-  DecodeStatus decode_detail(od::value& v, const Entry* entry, InstrumentId id,
-                             Frame& f) noexcept {
+  /// The instrument of a liquidation-orders item, before its details: kOk with `entry` and
+  /// `id` set, kIgnored (`id` stays kNoInstrument: the details are only validated) or an error.
+  DecodeStatus resolve_liquidation(const DataFields& d, const Entry*& entry,
+                                   InstrumentId& id) noexcept {
+    if (!d.has_details) return DecodeStatus::kMissingField;
+    const DecodeStatus st = resolve(d.inst_id, settings_.all_liquidations, entry);
+    if (st != DecodeStatus::kOk) return st;
+    id = entry->tracked != kNoInstrument ? entry->tracked : entry->other;
+    return st;
+  }
+
+  /// Reads one `details[]` entry into `d`: kOk, or why it cannot be read.
+  static DecodeStatus read_detail(od::value& v, DetailFields& d) noexcept {
     od::object obj;
     if (auto err = v.get_object().get(obj)) return status_of(err);
-    DetailFields d;
     for (auto field_result : obj) {
       od::field field;
       if (std::move(field_result).get(field)) return DecodeStatus::kMalformedJson;
@@ -760,6 +940,13 @@ class OkxCodec final : public Codec {
         if (slot->status == DecodeStatus::kMalformedJson) return slot->status;
       }
     }
+    return DecodeStatus::kOk;
+  }
+
+  /// One `details[]` entry; `id` is kNoInstrument when the instId is not reported (then the
+  /// entry is only validated).
+  DecodeStatus decode_detail(const DetailFields& d, const Entry* entry, InstrumentId id,
+                             Frame& f) noexcept {
     if (d.side.status != DecodeStatus::kOk) return d.side.status;
     core::Side side;
     DecodeStatus st = parse_side(d.side.value, side);
@@ -896,6 +1083,7 @@ class OkxCodec final : public Codec {
   Entry scratch_;
   std::string buffer_;  // padded copy of the current frame, reused
   od::parser parser_;
+  std::uint64_t fast_frames_ = 0;
 };
 
 // ---------------------------------------------------------------------------------------------

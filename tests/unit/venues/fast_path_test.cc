@@ -173,6 +173,7 @@ std::vector<std::string> mutations(const std::string& frame) {
 bool has_fast_path(core::Venue venue) {
   switch (venue) {
     case core::Venue::kBinance:
+    case core::Venue::kOkx:
       return true;
     default:
       return false;
