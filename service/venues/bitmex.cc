@@ -32,6 +32,8 @@
 #include <unordered_map>
 #include <utility>
 
+#include "service/venues/json_scan.h"
+
 namespace levdyn::venues::bitmex {
 namespace {
 
@@ -46,6 +48,7 @@ constexpr std::string_view kXbtReference = "XBTUSD";
 
 constexpr std::size_t kInitialBufferBytes = 64 * 1024;
 constexpr std::size_t kMaxOrders = 16384;  // resting liquidation orders held at most
+constexpr std::size_t kFastRows = 64;      // rows the fast path reads (reserved: no allocation)
 constexpr double kXbtScale = 1e8;          // XBt per XBT
 constexpr double kUsdtScale = 1e6;         // USDt per USDT
 
@@ -455,7 +458,7 @@ class BitmexCodec final : public Codec {
   BitmexCodec(const VenueSettings& settings, core::InstrumentTable& table)
       : settings_(settings), table_(table) {
     buffer_.resize(kInitialBufferBytes + simdjson::SIMDJSON_PADDING);
-    rows_.reserve(64);
+    rows_.reserve(kFastRows);
     syms_.reserve(16);
     orders_.reserve(256);
     for (const std::string& raw : settings.symbols) {
@@ -487,6 +490,8 @@ class BitmexCodec final : public Codec {
   }
 
   [[nodiscard]] core::Venue venue() const noexcept override { return core::Venue::kBitmex; }
+
+  [[nodiscard]] std::uint64_t fast_frames() const noexcept override { return fast_frames_; }
 
   [[nodiscard]] std::vector<WsEndpoint> ws_endpoints() const override {
     // One connection; subscriptions by frame (the URL stays as configured). One arg per
@@ -580,11 +585,31 @@ class BitmexCodec final : public Codec {
     }
   };
 
+  /// The root members of a table frame or control message, as both decode paths capture them.
+  struct RootFields {
+    std::string_view table, action, filter_symbol, first_key;
+    bool has_table = false, has_action = false, has_filter_symbol = false, has_data = false;
+    bool has_info = false, has_error = false, has_success = false, success = false;
+    int keys_count = -1;
+  };
+
+  enum class Action { kPartial, kInsert, kUpdate, kDelete };
+
   DecodeStatus decode_frame(std::string_view frame, const FrameMeta& meta,
                             std::vector<core::NormalizedEvent>& out, std::string_view& label) {
     if (frame == "pong") {  // the answer to our text ping; not JSON
       label = kLabelControl;
       return DecodeStatus::kIgnored;
+    }
+    if (settings_.fast_path) {
+      RootFields rf;
+      if (fast_read(frame, rf)) {
+        ++fast_frames_;
+        int t = -1;
+        Action act = Action::kPartial;
+        const DecodeStatus st = route(rf, label, t, act);
+        return st != DecodeStatus::kOk ? st : apply_rows(t, act, rf, meta, out);
+      }
     }
     if (frame.empty() || !pad_into(buffer_, frame)) return DecodeStatus::kMalformedJson;
     od::document doc;
@@ -602,11 +627,8 @@ class BitmexCodec final : public Codec {
     od::object root;
     if (doc.get_object().get(root)) return DecodeStatus::kMalformedJson;
 
-    std::string_view table, action, filter_symbol, data_raw;
-    bool has_table = false, has_action = false, has_filter_symbol = false, has_data = false;
-    bool has_info = false, has_error = false, has_success = false, success = false;
-    int keys_count = -1;
-    std::string_view first_key;
+    RootFields rf;
+    std::string_view data_raw;
     for (auto field_result : root) {
       od::field field;
       if (std::move(field_result).get(field)) return DecodeStatus::kMalformedJson;
@@ -614,23 +636,23 @@ class BitmexCodec final : public Codec {
       od::value& value = field.value();
       DecodeStatus st = DecodeStatus::kOk;
       if (key == "table") {
-        st = read_string(value, table, has_table);
+        st = read_string(value, rf.table, rf.has_table);
       } else if (key == "action") {
-        st = read_string(value, action, has_action);
+        st = read_string(value, rf.action, rf.has_action);
       } else if (key == "data") {
         od::array arr;
         if (auto e = value.get_array().get(arr)) return status_of(e);
         if (auto e = arr.raw_json().get(data_raw)) return status_of(e);
-        has_data = true;
+        rf.has_data = true;
       } else if (key == "keys") {
         od::array arr;
         if (auto e = value.get_array().get(arr)) return status_of(e);
-        keys_count = 0;
+        rf.keys_count = 0;
         for (auto element : arr) {
           std::string_view k;
           if (auto e = element.get_string().get(k)) return status_of(e);
-          if (keys_count == 0) first_key = k;
-          ++keys_count;
+          if (rf.keys_count == 0) rf.first_key = k;
+          ++rf.keys_count;
         }
       } else if (key == "filter") {
         od::object filter;
@@ -639,68 +661,25 @@ class BitmexCodec final : public Codec {
           od::field ff;
           if (std::move(f).get(ff)) return DecodeStatus::kMalformedJson;
           if (ff.key() == "symbol") {
-            st = read_string(ff.value(), filter_symbol, has_filter_symbol);
+            st = read_string(ff.value(), rf.filter_symbol, rf.has_filter_symbol);
             if (st != DecodeStatus::kOk) return st;
           }
         }
       } else if (key == "info") {
-        has_info = true;
+        rf.has_info = true;
       } else if (key == "error") {
-        has_error = true;
+        rf.has_error = true;
       } else if (key == "success") {
-        has_success = true;
-        if (auto e = value.get_bool().get(success)) return status_of(e);
+        rf.has_success = true;
+        if (auto e = value.get_bool().get(rf.success)) return status_of(e);
       }
       if (st != DecodeStatus::kOk) return st;
     }
     if (!at_document_end(doc)) return DecodeStatus::kMalformedJson;
 
-    if (!has_table && !has_action && !has_data) {
-      label = kLabelControl;
-      if (has_error || (has_success && !success)) return DecodeStatus::kVenueError;
-      if (has_info || (has_success && success)) return DecodeStatus::kIgnored;
-      return DecodeStatus::kUnknownMessage;
-    }
-    if (has_error) {
-      label = kLabelControl;
-      return DecodeStatus::kVenueError;
-    }
-    if (!has_table || !has_action || !has_data) return DecodeStatus::kMissingField;
-
     int t = -1;
-    if (table == "instrument") {
-      t = kInstrument;
-      label = kLabelInstrument;
-    } else if (table == "trade") {
-      t = kTrade;
-      label = kLabelTrade;
-    } else if (table == "liquidation") {
-      t = kLiquidation;
-      label = kLabelLiquidation;
-    } else {
-      return DecodeStatus::kUnknownMessage;
-    }
-    enum class Action { kPartial, kInsert, kUpdate, kDelete } act;
-    if (action == "partial") {
-      act = Action::kPartial;
-    } else if (action == "insert") {
-      act = Action::kInsert;
-    } else if (action == "update") {
-      act = Action::kUpdate;
-    } else if (action == "delete") {
-      act = Action::kDelete;
-    } else {
-      return DecodeStatus::kUnknownMessage;
-    }
-    // The codec merges instrument rows by symbol and liquidation rows by orderID; a partial
-    // that names other keys describes a table it cannot merge.
-    if (keys_count > 0) {
-      if ((t == kInstrument && (keys_count != 1 || first_key != "symbol")) ||
-          (t == kLiquidation && (keys_count != 1 || first_key != "orderID"))) {
-        return DecodeStatus::kUnknownMessage;
-      }
-    }
-    if (has_filter_symbol && !valid_symbol(filter_symbol)) return DecodeStatus::kUnknownMessage;
+    Action act = Action::kPartial;
+    if (const DecodeStatus st = route(rf, label, t, act); st != DecodeStatus::kOk) return st;
 
     // Phase 1: read and validate every row; nothing is applied if any row is broken.
     rows_.clear();
@@ -722,6 +701,65 @@ class BitmexCodec final : public Codec {
       }
       if (!at_document_end(data_doc)) return DecodeStatus::kMalformedJson;
     }
+    return apply_rows(t, act, rf, meta, out);
+  }
+
+  /// What a frame's root members make of it: a control or error status (returned as it is),
+  /// or kOk with the table and action whose rows follow.
+  static DecodeStatus route(const RootFields& rf, std::string_view& label, int& t,
+                            Action& act) noexcept {
+    if (!rf.has_table && !rf.has_action && !rf.has_data) {
+      label = kLabelControl;
+      if (rf.has_error || (rf.has_success && !rf.success)) return DecodeStatus::kVenueError;
+      if (rf.has_info || (rf.has_success && rf.success)) return DecodeStatus::kIgnored;
+      return DecodeStatus::kUnknownMessage;
+    }
+    if (rf.has_error) {
+      label = kLabelControl;
+      return DecodeStatus::kVenueError;
+    }
+    if (!rf.has_table || !rf.has_action || !rf.has_data) return DecodeStatus::kMissingField;
+
+    if (rf.table == "instrument") {
+      t = kInstrument;
+      label = kLabelInstrument;
+    } else if (rf.table == "trade") {
+      t = kTrade;
+      label = kLabelTrade;
+    } else if (rf.table == "liquidation") {
+      t = kLiquidation;
+      label = kLabelLiquidation;
+    } else {
+      return DecodeStatus::kUnknownMessage;
+    }
+    if (rf.action == "partial") {
+      act = Action::kPartial;
+    } else if (rf.action == "insert") {
+      act = Action::kInsert;
+    } else if (rf.action == "update") {
+      act = Action::kUpdate;
+    } else if (rf.action == "delete") {
+      act = Action::kDelete;
+    } else {
+      return DecodeStatus::kUnknownMessage;
+    }
+    // The codec merges instrument rows by symbol and liquidation rows by orderID; a partial
+    // that names other keys describes a table it cannot merge.
+    if (rf.keys_count > 0) {
+      if ((t == kInstrument && (rf.keys_count != 1 || rf.first_key != "symbol")) ||
+          (t == kLiquidation && (rf.keys_count != 1 || rf.first_key != "orderID"))) {
+        return DecodeStatus::kUnknownMessage;
+      }
+    }
+    if (rf.has_filter_symbol && !valid_symbol(rf.filter_symbol)) {
+      return DecodeStatus::kUnknownMessage;
+    }
+    return DecodeStatus::kOk;
+  }
+
+  /// Validates the rows read into rows_, then applies them in order.
+  DecodeStatus apply_rows(int t, Action act, const RootFields& rf, const FrameMeta& meta,
+                          std::vector<core::NormalizedEvent>& out) {
     DecodeStatus st = validate(t, act == Action::kPartial   ? 0
                                   : act == Action::kInsert  ? 1
                                   : act == Action::kUpdate  ? 2
@@ -731,7 +769,8 @@ class BitmexCodec final : public Codec {
     // Phase 2: apply.
     const std::size_t before = out.size();
     if (act == Action::kPartial) {
-      apply_partial(t, has_filter_symbol ? filter_symbol : std::string_view(), has_filter_symbol);
+      apply_partial(t, rf.has_filter_symbol ? rf.filter_symbol : std::string_view(),
+                    rf.has_filter_symbol);
     }
     for (const Row& r : rows_) {
       Sym* s = nullptr;
@@ -756,6 +795,136 @@ class BitmexCodec final : public Codec {
       }
     }
     return out.size() > before ? DecodeStatus::kOk : DecodeStatus::kIgnored;
+  }
+
+  // Fast path (json_scan.h): the table frames BitMEX sends all day,
+  // `{"table":…,"action":…,"data":[rows]}` with any of keys/types/filter, read into the same
+  // RootFields and Rows as the simdjson path and handed to the same route and apply_rows. Key
+  // order does not matter there either: the simdjson path reads "data" only after the whole
+  // root. Control messages (info, error, success), more than kFastRows rows, escapes and any
+  // value of an unexpected type return false, and the simdjson path decodes the frame. Nothing
+  // but rows_ (scratch, cleared by every decode before use) is written before the frame has
+  // been read to its end.
+
+  bool fast_read(std::string_view frame, RootFields& rf) noexcept {
+    scan::Cursor c(frame);
+    rows_.clear();
+    const bool ok = c.object([&](std::string_view k) {
+      if (k == "data") {
+        rows_.clear();  // a repeated "data": the last one counts, as in the simdjson path
+        rf.has_data = true;
+        return c.array([&] {
+          if (rows_.size() == kFastRows) return false;  // no allocation: simdjson takes it
+          return fast_row(c, rows_.emplace_back());
+        });
+      }
+      if (k == "table") return fast_string(c, rf.table, rf.has_table);
+      if (k == "action") return fast_string(c, rf.action, rf.has_action);
+      if (k == "keys") {
+        rf.keys_count = 0;
+        return c.array([&] {
+          std::string_view key;
+          if (!c.string(key)) return false;
+          if (rf.keys_count++ == 0) rf.first_key = key;
+          return true;
+        });
+      }
+      if (k == "filter") {
+        return c.object([&](std::string_view fk) {
+          return fk == "symbol" ? fast_string(c, rf.filter_symbol, rf.has_filter_symbol)
+                                : c.skip();
+        });
+      }
+      if (k == "info" || k == "error" || k == "success") return false;
+      return c.skip();
+    });
+    return ok && c.end();
+  }
+
+  /// A string or null, as read_string reads it.
+  static bool fast_string(scan::Cursor& c, std::string_view& out, bool& present) noexcept {
+    present = !c.null();
+    return !present || c.string(out);
+  }
+
+  /// A number or null (NaN), as read_number reads it; -0 and non-finite values fall back.
+  static bool fast_number(scan::Cursor& c, double& out) noexcept {
+    if (!c.null()) return c.number(out);
+    out = core::kAbsent;
+    return true;
+  }
+
+  /// A bool or null (-1), as read_bool reads it.
+  static bool fast_bool(scan::Cursor& c, int& out) noexcept {
+    if (c.null()) {
+      out = -1;
+      return true;
+    }
+    bool b = false;
+    if (!c.boolean(b)) return false;
+    out = b ? 1 : 0;
+    return true;
+  }
+
+  /// One row of `data`: the keys read_row reads, every other member skipped.
+  static bool fast_row(scan::Cursor& c, Row& r) noexcept {
+    return c.object([&](std::string_view k) {
+      switch (k.empty() ? '\0' : k[0]) {
+        case 'f':
+          if (k == "fundingInterval") {
+            return fast_string(c, r.funding_interval, r.has_funding_interval);
+          }
+          if (k == "fundingRate") return fast_number(c, r.funding_rate);
+          if (k == "foreignNotional") return fast_number(c, r.foreign_notional);
+          break;
+        case 'h':
+          if (k == "homeNotional") return fast_number(c, r.home_notional);
+          break;
+        case 'i':
+          if (k == "indicativeSettlePrice") return fast_number(c, r.indicative_settle);
+          if (k == "isInverse") return fast_bool(c, r.is_inverse);
+          if (k == "isQuanto") return fast_bool(c, r.is_quanto);
+          break;
+        case 'l':
+          if (k == "leavesQty") return fast_number(c, r.leaves_qty);
+          break;
+        case 'm':
+          if (k == "markPrice") return fast_number(c, r.mark_price);
+          if (k == "multiplier") return fast_number(c, r.multiplier);
+          break;
+        case 'o':
+          if (k == "orderID") return fast_string(c, r.order_id, r.has_order_id);
+          if (k == "openInterest") return fast_number(c, r.open_interest);
+          if (k == "openValue") return fast_number(c, r.open_value);
+          break;
+        case 'p':
+          if (k == "price") return fast_number(c, r.price);
+          break;
+        case 'q':
+          if (k == "quoteCurrency") return fast_string(c, r.quote_currency, r.has_quote);
+          if (k == "quoteToSettleMultiplier") return fast_number(c, r.q2s);
+          break;
+        case 'r':
+          if (k == "rootSymbol") return fast_string(c, r.root_symbol, r.has_root);
+          break;
+        case 's':
+          if (k == "symbol") return fast_string(c, r.symbol, r.has_symbol);
+          if (k == "side") return fast_string(c, r.side, r.has_side);
+          if (k == "size") return fast_number(c, r.size);
+          if (k == "settlCurrency") return fast_string(c, r.settl_currency, r.has_settl);
+          break;
+        case 't':
+          if (k == "timestamp") return fast_string(c, r.timestamp, r.has_timestamp);
+          break;
+        case 'u':
+          if (k == "underlying") return fast_string(c, r.underlying, r.has_underlying);
+          if (k == "underlyingToSettleMultiplier") return fast_number(c, r.u2s);
+          if (k == "underlyingToPositionMultiplier") return fast_number(c, r.u2p);
+          break;
+        default: break;
+      }
+      return c.skip();
+    });
   }
 
   /// Required fields per table and action; bad values are errors before anything applies.
@@ -1012,7 +1181,8 @@ class BitmexCodec final : public Codec {
   double xbt_usd_ = core::kAbsent;
   std::uint64_t dropped_before_partial_ = 0;
   std::uint64_t unknown_orders_ = 0;
-  std::vector<Row> rows_;
+  std::uint64_t fast_frames_ = 0;
+  std::vector<Row> rows_;  // the current frame's rows (scratch)
   std::string buffer_;
   od::parser parser_;
   od::parser data_parser_;

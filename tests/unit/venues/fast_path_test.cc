@@ -174,6 +174,7 @@ bool has_fast_path(core::Venue venue) {
   switch (venue) {
     case core::Venue::kBinance:
     case core::Venue::kOkx:
+    case core::Venue::kBitmex:
       return true;
     default:
       return false;
