@@ -17,6 +17,8 @@
 #include <unordered_map>
 #include <utility>
 
+#include "service/venues/json_scan.h"
+
 namespace levdyn::venues::deribit {
 namespace {
 
@@ -235,6 +237,28 @@ DecodeStatus capture_raw(od::value& v, std::string_view& raw) noexcept {
   return DecodeStatus::kWrongType;
 }
 
+/// The fields of a ticker notification's `data` object that the codec reads.
+struct TickerFields {
+  Slot<std::int64_t> timestamp;
+  Slot<std::string_view> name;  // instrument_name
+  Slot<double> open_interest;
+  Slot<double> mark_price;
+  Slot<double> index_price;
+  Slot<double> current_funding;
+  Slot<double> funding_8h;
+};
+
+/// The fields of one element of a trades notification's `data` array that the codec reads.
+struct TradeFields {
+  Slot<std::string_view> trade_id;
+  Slot<std::int64_t> timestamp;
+  Slot<std::string_view> name;  // instrument_name
+  Slot<double> price;
+  Slot<double> amount;
+  Slot<std::string_view> direction;
+  Slot<std::string_view> liquidation;
+};
+
 enum class ChannelKind : std::uint8_t { kTicker, kTrades, kOther };
 
 /// "ticker.BTC-PERPETUAL.100ms" -> kTicker, "BTC-PERPETUAL". Currency-wide channels
@@ -263,6 +287,7 @@ class DeribitCodec final : public Codec {
       : settings_(settings), table_(table) {
     buffer_.resize(kInitialBufferBytes + simdjson::SIMDJSON_PADDING);
     pending_.reserve(256);
+    fast_trades_.reserve(kFastTrades);
     // Entries are addressed by pointer from ids_: size the vector once, before any pointer.
     entries_.reserve(settings.symbols.size());
     for (const std::string& raw : settings.symbols) {
@@ -346,6 +371,8 @@ class DeribitCodec final : public Codec {
     return DecodeResult{status, f.label};
   }
 
+  [[nodiscard]] std::uint64_t fast_frames() const noexcept override { return fast_frames_; }
+
   [[nodiscard]] std::uint64_t duplicates() const noexcept { return duplicates_; }
 
  private:
@@ -423,6 +450,10 @@ class DeribitCodec final : public Codec {
 
   DecodeStatus decode_frame(std::string_view frame, Frame& f) noexcept {
     if (frame.empty()) return DecodeStatus::kMalformedJson;
+    if (settings_.fast_path) {
+      DecodeStatus status = DecodeStatus::kOk;
+      if (fast_decode(frame, f, status)) return status;
+    }
     // simdjson reads up to SIMDJSON_PADDING bytes past the input: parse a padded copy.
     const std::size_t needed = frame.size() + simdjson::SIMDJSON_PADDING;
     if (buffer_.size() < needed) {
@@ -520,6 +551,161 @@ class DeribitCodec final : public Codec {
     return DecodeStatus::kUnknownMessage;
   }
 
+  // -------------------------------------------------------------------------------------------
+  // Fast path (json_scan.h): the notifications Deribit sends all day,
+  // `{"jsonrpc":…,"method":"subscription","params":{"channel":…,"data":…}}` on a ticker or
+  // trades channel, read into the same TickerFields and TradeFields as the simdjson path and
+  // handed to the same emit functions. Anything else (heartbeats, responses, params before
+  // method, data before channel, a repeated key of the envelope, escapes, a field of an
+  // unexpected type, more than kFastTrades trades) returns false before any state changes, and
+  // the simdjson path decodes the frame.
+
+  /// Trades one frame may carry on the fast path: 100 ms batches hold a few, tens at most.
+  static constexpr std::size_t kFastTrades = 32;
+
+  bool fast_decode(std::string_view frame, Frame& f, DecodeStatus& status) noexcept {
+    scan::Cursor c(frame);
+    std::string_view key;
+    // Root members up to "params", which must come after "method":"subscription".
+    bool subscription = false;
+    if (!c.consume('{')) return false;
+    while (true) {
+      if (!c.key(key)) return false;
+      if (key == "params") break;
+      if (key == "method") {
+        std::string_view method;
+        if (subscription || !c.string(method) || method != "subscription") return false;
+        subscription = true;
+      } else if (key == "result" || key == "error" || !c.skip()) {
+        return false;
+      }
+      if (!c.consume(',')) return false;
+    }
+    if (!subscription || !c.consume('{')) return false;
+    // params members up to "data", which must come after "channel".
+    std::string_view channel;
+    bool has_channel = false;
+    while (true) {
+      if (!c.key(key)) return false;
+      if (key == "data") break;
+      if (key == "channel") {
+        if (has_channel || !c.string(channel)) return false;
+        has_channel = true;
+      } else if (!c.skip()) {
+        return false;
+      }
+      if (!c.consume(',')) return false;
+    }
+    if (!has_channel) return false;
+    std::string_view instrument;
+    switch (parse_channel(channel, instrument)) {
+      case ChannelKind::kTicker:
+        return fast_ticker(c, instrument, f, status);
+      case ChannelKind::kTrades:
+        return fast_trades(c, instrument, f, status);
+      case ChannelKind::kOther:
+        break;
+    }
+    return false;
+  }
+
+  /// A ticker `data` object and the rest of the frame, then decode_ticker's emit.
+  bool fast_ticker(scan::Cursor& c, std::string_view instrument, Frame& f,
+                   DecodeStatus& status) noexcept {
+    TickerFields t;
+    const bool ok = c.object([&](std::string_view k) {
+      if (k == "timestamp") return fast_int(c, t.timestamp);
+      if (k == "instrument_name") return fast_string(c, t.name);
+      if (k == "open_interest") return fast_number(c, t.open_interest);
+      if (k == "mark_price") return fast_number(c, t.mark_price);
+      if (k == "index_price") return fast_number(c, t.index_price);
+      if (k == "current_funding") return fast_number(c, t.current_funding);
+      if (k == "funding_8h") return fast_number(c, t.funding_8h);
+      return c.skip();
+    });
+    if (!ok || !fast_tail(c)) return false;
+    f.label = kLabelOpenInterest;
+    status = emit_ticker(t, instrument, f);
+    ++fast_frames_;
+    return true;
+  }
+
+  /// A trades `data` array and the rest of the frame, then decode_trades' emits in order. All
+  /// trades are read first: emit_trade changes the dedupe state.
+  bool fast_trades(scan::Cursor& c, std::string_view instrument, Frame& f,
+                   DecodeStatus& status) noexcept {
+    // A member with its capacity reserved: no allocation, and only the trades a frame has are
+    // built (a zeroed local array of kFastTrades cost more than simdjson's whole decode).
+    std::vector<TradeFields>& trades = fast_trades_;
+    trades.clear();
+    const bool ok = c.array([&] {
+      if (trades.size() == kFastTrades) return false;
+      TradeFields& tr = trades.emplace_back();
+      return c.object([&](std::string_view k) {
+        if (k == "trade_id") return fast_string(c, tr.trade_id);
+        if (k == "timestamp") return fast_int(c, tr.timestamp);
+        if (k == "instrument_name") return fast_string(c, tr.name);
+        if (k == "price") return fast_number(c, tr.price);
+        if (k == "amount") return fast_number(c, tr.amount);
+        if (k == "direction") return fast_string(c, tr.direction);
+        if (k == "liquidation") return fast_string(c, tr.liquidation);
+        return c.skip();
+      });
+    });
+    if (!ok || !fast_tail(c)) return false;
+    f.label = kLabelTrade;
+    status = DecodeStatus::kIgnored;
+    for (const TradeFields& tr : trades) {
+      const DecodeStatus st = emit_trade(tr, instrument, f);
+      if (is_error(st)) {
+        status = st;
+        break;
+      }
+      if (st == DecodeStatus::kOk) status = DecodeStatus::kOk;
+    }
+    ++fast_frames_;
+    return true;
+  }
+
+  /// The members after `data` in params and after params in the root, and the end of the
+  /// frame: only keys the simdjson path ignores there.
+  static bool fast_tail(scan::Cursor& c) noexcept {
+    std::string_view key;
+    while (c.consume(',')) {
+      if (!c.key(key) || key == "channel" || key == "data" || !c.skip()) return false;
+    }
+    if (!c.consume('}')) return false;
+    while (c.consume(',')) {
+      if (!c.key(key) || key == "method" || key == "params" || key == "result" ||
+          key == "error" || !c.skip()) {
+        return false;
+      }
+    }
+    return c.consume('}') && c.end();
+  }
+
+  static bool fast_string(scan::Cursor& c, Slot<std::string_view>& s) noexcept {
+    if (!c.string(s.value)) return false;
+    s.status = DecodeStatus::kOk;
+    return true;
+  }
+  static bool fast_int(scan::Cursor& c, Slot<std::int64_t>& s) noexcept {
+    if (!c.int64(s.value)) return false;
+    s.status = DecodeStatus::kOk;
+    return true;
+  }
+  /// As read() of a Slot<double>: `null` reads as absent.
+  static bool fast_number(scan::Cursor& c, Slot<double>& s) noexcept {
+    if (c.peek('n')) {
+      if (!c.null()) return false;
+      s.status = DecodeStatus::kMissingField;
+      return true;
+    }
+    if (!c.number(s.value)) return false;
+    s.status = DecodeStatus::kOk;
+    return true;
+  }
+
   DecodeStatus decode_params(od::object& params, std::string_view method, Frame& f) noexcept {
     if (method == "heartbeat") {
       f.label = kLabelControl;
@@ -603,39 +789,38 @@ class DeribitCodec final : public Codec {
     return DecodeStatus::kUnknownMessage;  // a channel we never subscribe to
   }
 
-  /// A full ticker snapshot: a MarkPrice event, then an OpenInterest event.
   DecodeStatus decode_ticker(od::object& obj, std::string_view channel_instrument,
                              Frame& f) noexcept {
-    Slot<std::int64_t> timestamp;
-    Slot<std::string_view> name;
-    Slot<double> open_interest;
-    Slot<double> mark_price;
-    Slot<double> index_price;
-    Slot<double> current_funding;
-    Slot<double> funding_8h;
+    TickerFields t;
     for (auto field_result : obj) {
       od::field field;
       if (std::move(field_result).get(field)) return DecodeStatus::kMalformedJson;
       const od::raw_json_string key = field.key();
       od::value& value = field.value();
       if (key == "timestamp") {
-        read(value, timestamp);
+        read(value, t.timestamp);
       } else if (key == "instrument_name") {
-        read(value, name);
+        read(value, t.name);
       } else if (key == "open_interest") {
-        read(value, open_interest);
+        read(value, t.open_interest);
       } else if (key == "mark_price") {
-        read(value, mark_price);
+        read(value, t.mark_price);
       } else if (key == "index_price") {
-        read(value, index_price);
+        read(value, t.index_price);
       } else if (key == "current_funding") {
-        read(value, current_funding);
+        read(value, t.current_funding);
       } else if (key == "funding_8h") {
-        read(value, funding_8h);
+        read(value, t.funding_8h);
       }
     }
-    if (name.seen() && name.status != DecodeStatus::kOk) return name.status;
-    const std::string_view symbol = name.seen() ? name.value : channel_instrument;
+    return emit_ticker(t, channel_instrument, f);
+  }
+
+  /// A full ticker snapshot: a MarkPrice event, then an OpenInterest event.
+  DecodeStatus emit_ticker(const TickerFields& t, std::string_view channel_instrument,
+                           Frame& f) noexcept {
+    if (t.name.seen() && t.name.status != DecodeStatus::kOk) return t.name.status;
+    const std::string_view symbol = t.name.seen() ? t.name.value : channel_instrument;
     if (symbol.empty()) return DecodeStatus::kMissingField;
 
     double oi = 0.0;
@@ -643,19 +828,19 @@ class DeribitCodec final : public Codec {
     double index = core::kAbsent;
     double funding = core::kAbsent;
     double current = core::kAbsent;
-    if (open_interest.status != DecodeStatus::kOk) return open_interest.status;
-    if (mark_price.status != DecodeStatus::kOk) return mark_price.status;
-    oi = open_interest.value == 0.0 ? 0.0 : open_interest.value;
-    mark = mark_price.value;
-    DecodeStatus st = optional_number(index_price, index);
-    if (st == DecodeStatus::kOk) st = optional_number(funding_8h, funding);
+    if (t.open_interest.status != DecodeStatus::kOk) return t.open_interest.status;
+    if (t.mark_price.status != DecodeStatus::kOk) return t.mark_price.status;
+    oi = t.open_interest.value == 0.0 ? 0.0 : t.open_interest.value;
+    mark = t.mark_price.value;
+    DecodeStatus st = optional_number(t.index_price, index);
+    if (st == DecodeStatus::kOk) st = optional_number(t.funding_8h, funding);
     // current_funding is not published (funding_8h is the rate per interval) but must parse.
-    if (st == DecodeStatus::kOk) st = optional_number(current_funding, current);
+    if (st == DecodeStatus::kOk) st = optional_number(t.current_funding, current);
     if (st != DecodeStatus::kOk) return st;
     if (oi < 0.0 || !(mark > 0.0)) return DecodeStatus::kBadNumber;
     if (core::present(index) && !(index > 0.0)) return DecodeStatus::kBadNumber;
     std::int64_t ts = 0;
-    st = timestamp_ns(timestamp, ts);
+    st = timestamp_ns(t.timestamp, ts);
     if (st != DecodeStatus::kOk) return st;
 
     Entry* entry = nullptr;
@@ -711,47 +896,47 @@ class DeribitCodec final : public Codec {
 
   DecodeStatus decode_trade(od::object& obj, std::string_view channel_instrument,
                             Frame& f) noexcept {
-    Slot<std::string_view> trade_id;
-    Slot<std::int64_t> timestamp;
-    Slot<std::string_view> name;
-    Slot<double> price;
-    Slot<double> amount;
-    Slot<std::string_view> direction;
-    Slot<std::string_view> liquidation;
+    TradeFields tr;
     for (auto field_result : obj) {
       od::field field;
       if (std::move(field_result).get(field)) return DecodeStatus::kMalformedJson;
       const od::raw_json_string key = field.key();
       od::value& value = field.value();
       if (key == "trade_id") {
-        read(value, trade_id);
+        read(value, tr.trade_id);
       } else if (key == "timestamp") {
-        read(value, timestamp);
+        read(value, tr.timestamp);
       } else if (key == "instrument_name") {
-        read(value, name);
+        read(value, tr.name);
       } else if (key == "price") {
-        read(value, price);
+        read(value, tr.price);
       } else if (key == "amount") {
-        read(value, amount);
+        read(value, tr.amount);
       } else if (key == "direction") {
-        read(value, direction);
+        read(value, tr.direction);
       } else if (key == "liquidation") {
-        read(value, liquidation);
+        read(value, tr.liquidation);
       }
     }
-    if (trade_id.status != DecodeStatus::kOk) return trade_id.status;
-    if (trade_id.value.empty()) return DecodeStatus::kMissingField;
-    if (name.seen() && name.status != DecodeStatus::kOk) return name.status;
-    const std::string_view symbol = name.seen() ? name.value : channel_instrument;
+    return emit_trade(tr, channel_instrument, f);
+  }
+
+  /// One trade: a Trade event, then a Liquidation event per liquidated side.
+  DecodeStatus emit_trade(const TradeFields& tr, std::string_view channel_instrument,
+                          Frame& f) noexcept {
+    if (tr.trade_id.status != DecodeStatus::kOk) return tr.trade_id.status;
+    if (tr.trade_id.value.empty()) return DecodeStatus::kMissingField;
+    if (tr.name.seen() && tr.name.status != DecodeStatus::kOk) return tr.name.status;
+    const std::string_view symbol = tr.name.seen() ? tr.name.value : channel_instrument;
     if (symbol.empty()) return DecodeStatus::kMissingField;
-    if (price.status != DecodeStatus::kOk) return price.status;
-    if (amount.status != DecodeStatus::kOk) return amount.status;
-    if (!(price.value > 0.0) || !(amount.value > 0.0)) return DecodeStatus::kBadNumber;
-    if (direction.status != DecodeStatus::kOk) return direction.status;
+    if (tr.price.status != DecodeStatus::kOk) return tr.price.status;
+    if (tr.amount.status != DecodeStatus::kOk) return tr.amount.status;
+    if (!(tr.price.value > 0.0) || !(tr.amount.value > 0.0)) return DecodeStatus::kBadNumber;
+    if (tr.direction.status != DecodeStatus::kOk) return tr.direction.status;
     core::Side taker;
-    if (direction.value == "buy") {
+    if (tr.direction.value == "buy") {
       taker = core::Side::kBuy;
-    } else if (direction.value == "sell") {
+    } else if (tr.direction.value == "sell") {
       taker = core::Side::kSell;
     } else {
       return DecodeStatus::kUnknownMessage;
@@ -759,9 +944,9 @@ class DeribitCodec final : public Codec {
     // liquidation: "T" the taker, "M" the maker, "MT" both sides were liquidated.
     bool taker_liquidated = false;
     bool maker_liquidated = false;
-    if (liquidation.seen()) {
-      if (liquidation.status != DecodeStatus::kOk) return liquidation.status;
-      const std::string_view l = liquidation.value;
+    if (tr.liquidation.seen()) {
+      if (tr.liquidation.status != DecodeStatus::kOk) return tr.liquidation.status;
+      const std::string_view l = tr.liquidation.value;
       if (l == "T") {
         taker_liquidated = true;
       } else if (l == "M") {
@@ -773,28 +958,28 @@ class DeribitCodec final : public Codec {
       }
     }
     std::int64_t ts = 0;
-    DecodeStatus st = timestamp_ns(timestamp, ts);
+    DecodeStatus st = timestamp_ns(tr.timestamp, ts);
     if (st != DecodeStatus::kOk) return st;
 
     Entry* entry = nullptr;
     st = resolve(symbol, entry);
     if (st != DecodeStatus::kOk) return st;
 
-    const std::uint64_t id = digest(trade_id.value);
+    const std::uint64_t id = digest(tr.trade_id.value);
     if (seen_recently(*entry, id) || pending_has(entry, id)) {
       ++f.duplicates;  // a replay after a reconnect: counted once already
       return DecodeStatus::kIgnored;
     }
 
-    const double px = price.value;
+    const double px = tr.price.value;
     double base = 0.0;
     double usd = 0.0;
     if (entry->kind == core::ContractKind::kLinear) {
-      base = amount.value;  // coin
-      usd = amount.value * px;
+      base = tr.amount.value;  // coin
+      usd = tr.amount.value * px;
     } else {
-      base = amount.value / px;  // amount is USD
-      usd = amount.value;
+      base = tr.amount.value / px;  // amount is USD
+      usd = tr.amount.value;
     }
     try {
       pending_.emplace_back(entry, id);
@@ -878,6 +1063,8 @@ class DeribitCodec final : public Codec {
   od::parser parser_;
   od::parser params_parser_;  // deferred params (params before method)
   od::parser data_parser_;    // deferred data (data before channel)
+  std::uint64_t fast_frames_ = 0;
+  std::vector<TradeFields> fast_trades_;  // the fast path's trades of one frame
 };
 
 // ---------------------------------------------------------------------------------------------
