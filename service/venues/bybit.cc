@@ -19,6 +19,7 @@
 #include <utility>
 
 #include "service/venues/decimal.h"
+#include "service/venues/json_scan.h"
 
 namespace levdyn::venues::bybit {
 namespace {
@@ -218,6 +219,22 @@ enum class Topic : std::uint8_t { kNone, kTickers, kTrade, kAllLiquidation, kLiq
 enum class MsgType : std::uint8_t { kNone, kSnapshot, kDelta, kOther };
 enum class Op : std::uint8_t { kNone, kPing, kPong, kSubscribe, kOther };
 
+/// The kind of a topic "<kind>.<symbol>": kOther for any topic this codec does not read.
+Topic topic_kind(std::string_view topic) noexcept {
+  const std::size_t dot = topic.find('.');
+  if (dot == std::string_view::npos) return Topic::kOther;
+  const std::string_view kind = topic.substr(0, dot);
+  if (kind == "tickers") return Topic::kTickers;
+  if (kind == "publicTrade") return Topic::kTrade;
+  if (kind == "allLiquidation") return Topic::kAllLiquidation;
+  if (kind == "liquidation") return Topic::kLiquidation;
+  return Topic::kOther;
+}
+
+MsgType msg_type(std::string_view t) noexcept {
+  return t == "snapshot" ? MsgType::kSnapshot : t == "delta" ? MsgType::kDelta : MsgType::kOther;
+}
+
 /// The latest merged ticker state of one symbol (venues.md §2: absent in a delta = unchanged).
 struct Ticker {
   double mark = core::kAbsent;
@@ -298,6 +315,49 @@ DecodeStatus read_data_object(od::object& obj, DataFields& d) noexcept {
   return DecodeStatus::kOk;
 }
 
+// The fast path's reads (json_scan.h): a value of the slot's type, else false (simdjson then
+// classifies the frame).
+
+bool fast_read(scan::Cursor& c, Slot<std::string_view>& s) noexcept {
+  if (!c.string(s.value)) return false;
+  s.status = DecodeStatus::kOk;
+  return true;
+}
+bool fast_read(scan::Cursor& c, Slot<std::int64_t>& s) noexcept {
+  if (!c.int64(s.value)) return false;
+  s.status = DecodeStatus::kOk;
+  return true;
+}
+
+/// One `data` object, as read_data_object reads it (duplicate keys: the last wins).
+bool fast_data_object(scan::Cursor& c, DataFields& d) noexcept {
+  return c.object([&](std::string_view k) {
+    if (k.size() == 1) {
+      switch (k[0]) {
+        case 'T': return fast_read(c, d.t);
+        case 's': return fast_read(c, d.s);
+        case 'S': return fast_read(c, d.side);
+        case 'v': return fast_read(c, d.v);
+        case 'p': return fast_read(c, d.p);
+        default: return c.skip();
+      }
+    }
+    if (k == "symbol") return fast_read(c, d.symbol);
+    if (k == "markPrice") return fast_read(c, d.mark);
+    if (k == "indexPrice") return fast_read(c, d.index);
+    if (k == "openInterest") return fast_read(c, d.oi);
+    if (k == "openInterestValue") return fast_read(c, d.oi_value);
+    if (k == "fundingRate") return fast_read(c, d.funding);
+    if (k == "nextFundingTime") return fast_read(c, d.next_funding);
+    if (k == "fundingIntervalHour") return fast_read(c, d.interval_h);
+    if (k == "side") return fast_read(c, d.legacy_side);
+    if (k == "size") return fast_read(c, d.legacy_size);
+    if (k == "price") return fast_read(c, d.legacy_price);
+    if (k == "updatedTime") return fast_read(c, d.updated_time);
+    return c.skip();
+  });
+}
+
 /// Applies one optional ticker field: absent or "" leaves `out` as it is.
 DecodeStatus apply_decimal(const Slot<std::string_view>& s, double& out, bool allow_negative,
                            bool& touched) noexcept {
@@ -317,6 +377,7 @@ class BybitCodecImpl final : public BybitCodec {
     buffer_.resize(kInitialBufferBytes + simdjson::SIMDJSON_PADDING);
     topic_.reserve(64);
     ids_.reserve(64);
+    fast_entries_.reserve(kMaxFastEntries);
     for (const std::string& raw : settings.symbols) {
       std::string symbol = to_upper(raw);
       if (!valid_symbol(symbol)) {
@@ -386,6 +447,8 @@ class BybitCodecImpl final : public BybitCodec {
     return disagreements_;
   }
 
+  [[nodiscard]] std::uint64_t fast_frames() const noexcept override { return fast_frames_; }
+
   void on_connected(std::uint16_t endpoint) override {
     // A new connection gets a fresh snapshot: forget the tickers of that connection's kind.
     const bool known = endpoint < endpoint_kinds_.size();
@@ -452,6 +515,10 @@ class BybitCodecImpl final : public BybitCodec {
 
   DecodeStatus decode_frame(std::string_view frame, Frame& f) noexcept {
     if (frame.empty()) return DecodeStatus::kMalformedJson;
+    if (settings_.fast_path) {
+      DecodeStatus status = DecodeStatus::kOk;
+      if (fast_decode(frame, f, status)) return status;
+    }
     const std::size_t needed = frame.size() + simdjson::SIMDJSON_PADDING;
     if (buffer_.size() < needed) {
       try {
@@ -506,9 +573,7 @@ class BybitCodecImpl final : public BybitCodec {
         } else if (key == "type") {
           std::string_view t;
           if (auto err = value.get_string().get(t)) return status_of(err);
-          f.type = t == "snapshot" ? MsgType::kSnapshot
-                   : t == "delta"  ? MsgType::kDelta
-                                   : MsgType::kOther;
+          f.type = msg_type(t);
         } else if (key == "ts") {
           read(value, f.ts);
         } else if (key == "data") {
@@ -552,27 +617,87 @@ class BybitCodecImpl final : public BybitCodec {
     return DecodeStatus::kMissingField;
   }
 
+  // Fast path (json_scan.h): the frames Bybit sends all day, a root object with `topic`,
+  // `type`, `ts` and `data` in any order, `data` an array of publicTrade or allLiquidation
+  // entries or one tickers or liquidation object. They are read into the same DataFields as
+  // read_data_object and handed to the same decode_entry. Anything else (control frames with
+  // `op` or `success`, a duplicate `topic` or `data`, a topic this codec does not read, a `data`
+  // shape its topic does not take, more than kMaxFastEntries entries, escapes, a field of an
+  // unexpected type) returns false before any state changes, and the simdjson path decodes it.
+
+  static constexpr std::size_t kMaxFastEntries = 32;
+
+  bool fast_decode(std::string_view frame, Frame& f, DecodeStatus& status) noexcept {
+    scan::Cursor c(frame);
+    std::string_view topic;
+    bool has_topic = false;
+    MsgType type = MsgType::kNone;
+    Slot<std::int64_t> ts;
+    bool has_data = false;
+    bool data_array = false;
+    // A member with its capacity reserved: no allocation, and only the entries a frame has are
+    // built (a DataFields is ~400 bytes).
+    std::vector<DataFields>& entries = fast_entries_;
+    entries.clear();
+    const bool ok = c.object([&](std::string_view k) {
+      if (k == "topic") {
+        if (has_topic) return false;  // simdjson's pass 1 classifies a duplicate
+        has_topic = true;
+        return c.string(topic);
+      }
+      if (k == "type") {
+        std::string_view t;
+        if (!c.string(t)) return false;
+        type = msg_type(t);
+        return true;
+      }
+      if (k == "ts") return fast_read(c, ts);
+      if (k == "data") {
+        if (has_data) return false;  // simdjson's pass 2 reads the first one
+        has_data = true;
+        if (c.peek('{')) return fast_data_object(c, entries.emplace_back());
+        data_array = true;
+        return c.array([&] {
+          return entries.size() < kMaxFastEntries && fast_data_object(c, entries.emplace_back());
+        });
+      }
+      if (k == "op" || k == "success") return false;
+      return c.skip();
+    });
+    if (!ok || !c.end() || !has_topic || !has_data) return false;
+    const Topic kind = topic_kind(topic);
+    if (kind == Topic::kOther ||
+        data_array != (kind == Topic::kTrade || kind == Topic::kAllLiquidation)) {
+      return false;
+    }
+
+    ++fast_frames_;
+    f.type = type;
+    f.ts = ts;
+    status = parse_topic(topic, f);
+    if (status != DecodeStatus::kOk) return true;
+    if (!data_array) {
+      status = decode_entry(entries[0], f);
+      return true;
+    }
+    // As decode_data: the first error, else kOk when any entry decoded.
+    status = DecodeStatus::kIgnored;
+    for (const DataFields& entry : entries) {
+      const DecodeStatus st = decode_entry(entry, f);
+      if (is_error(st)) {
+        status = st;
+        break;
+      }
+      if (st == DecodeStatus::kOk) status = DecodeStatus::kOk;
+    }
+    return true;
+  }
+
   DecodeStatus parse_topic(std::string_view topic, Frame& f) noexcept {
-    const std::size_t dot = topic.find('.');
-    if (dot == std::string_view::npos) {
-      f.topic = Topic::kOther;
-      return DecodeStatus::kOk;
-    }
-    const std::string_view kind = topic.substr(0, dot);
-    if (kind == "tickers") {
-      f.topic = Topic::kTickers;
-    } else if (kind == "publicTrade") {
-      f.topic = Topic::kTrade;
-    } else if (kind == "allLiquidation") {
-      f.topic = Topic::kAllLiquidation;
-    } else if (kind == "liquidation") {
-      f.topic = Topic::kLiquidation;
-    } else {
-      f.topic = Topic::kOther;
-      return DecodeStatus::kOk;
-    }
+    f.topic = topic_kind(topic);
+    if (f.topic == Topic::kOther) return DecodeStatus::kOk;
     try {
-      topic_.assign(topic.substr(dot + 1));  // no allocation once capacity suffices
+      topic_.assign(topic.substr(topic.find('.') + 1));  // no allocation once capacity suffices
     } catch (...) {
       return DecodeStatus::kMalformedJson;
     }
@@ -602,7 +727,7 @@ class BybitCodecImpl final : public BybitCodec {
         DataFields d;
         DecodeStatus st = read_data_object(obj, d);
         if (st != DecodeStatus::kOk) return st;
-        st = f.topic == Topic::kTrade ? decode_trade(d, f) : decode_all_liquidation(d, f);
+        st = decode_entry(d, f);
         if (is_error(st)) return st;
         if (st == DecodeStatus::kOk) combined = DecodeStatus::kOk;
       }
@@ -614,7 +739,17 @@ class BybitCodecImpl final : public BybitCodec {
     DataFields d;
     const DecodeStatus st = read_data_object(obj, d);
     if (st != DecodeStatus::kOk) return st;
-    return f.topic == Topic::kTickers ? decode_tickers(d, f) : decode_legacy_liquidation(d, f);
+    return decode_entry(d, f);
+  }
+
+  /// One `data` object of the frame's topic (any but kNone and kOther).
+  DecodeStatus decode_entry(const DataFields& d, Frame& f) noexcept {
+    switch (f.topic) {
+      case Topic::kTickers: return decode_tickers(d, f);
+      case Topic::kTrade: return decode_trade(d, f);
+      case Topic::kAllLiquidation: return decode_all_liquidation(d, f);
+      default: return decode_legacy_liquidation(d, f);
+    }
   }
 
   /// The symbol of a payload: its own field when present, else the topic's.
@@ -875,6 +1010,8 @@ class BybitCodecImpl final : public BybitCodec {
   // Node-based: Entry pointers stay valid across inserts (Frame::commit relies on it).
   std::unordered_map<std::string, Entry, SymbolHash, std::equal_to<>> ids_;
   std::uint64_t disagreements_ = 0;
+  std::uint64_t fast_frames_ = 0;
+  std::vector<DataFields> fast_entries_;  // the fast path's data entries of one frame
   std::string topic_;   // symbol part of the current frame's topic
   std::string buffer_;  // padded copy of the current frame, reused
   od::parser parser_;
