@@ -41,6 +41,7 @@
 #include <utility>
 
 #include "service/venues/decimal.h"
+#include "service/venues/json_scan.h"
 
 namespace levdyn::venues::hyperliquid {
 namespace {
@@ -65,6 +66,9 @@ constexpr std::int32_t kFundingIntervalS = 8 * 3600;
 // trades split over several frames and a burst around a reconnect.
 constexpr std::size_t kRecentTrades = 256;
 constexpr std::size_t kMaxCachedSymbols = 4096;
+// Trades of one frame the fast path holds before decoding them (it reads the whole frame
+// first); a live frame carries a few, the subscribe replay about 30. Longer frames take simdjson.
+constexpr std::size_t kFastTrades = 32;
 constexpr std::size_t kInitialBufferBytes = 64 * 1024;
 constexpr std::int64_t kMaxTimestampMs = std::numeric_limits<std::int64_t>::max() / 1'000'000;
 
@@ -377,6 +381,7 @@ class HyperliquidCodec final : public Codec {
   }
 
   [[nodiscard]] std::uint64_t duplicates() const noexcept { return duplicates_; }
+  [[nodiscard]] std::uint64_t fast_frames() const noexcept override { return fast_frames_; }
 
  private:
   struct Entry {
@@ -410,6 +415,10 @@ class HyperliquidCodec final : public Codec {
 
   DecodeStatus decode_frame(std::string_view frame, Frame& f) noexcept {
     if (frame.empty()) return DecodeStatus::kMalformedJson;
+    if (settings_.fast_path) {
+      DecodeStatus status = DecodeStatus::kOk;
+      if (fast_decode(frame, f, status)) return status;
+    }
     // simdjson reads up to SIMDJSON_PADDING bytes past the input: parse a padded copy.
     const std::size_t needed = frame.size() + simdjson::SIMDJSON_PADDING;
     if (buffer_.size() < needed) {
@@ -587,6 +596,12 @@ class HyperliquidCodec final : public Codec {
         if (ctx.status == DecodeStatus::kMalformedJson) return ctx.status;
       }
     }
+    return emit_ctx(coin, ctx, f);
+  }
+
+  /// The events of one `activeAssetCtx` data object, read into `coin` and `ctx`.
+  DecodeStatus emit_ctx(const Slot<std::string_view>& coin, const CtxFields& ctx,
+                        Frame& f) noexcept {
     if (coin.status != DecodeStatus::kOk) return coin.status;
     if (ctx.status != DecodeStatus::kOk) return ctx.status;
     double mark = 0.0;
@@ -716,6 +731,114 @@ class HyperliquidCodec final : public Codec {
     return DecodeStatus::kOk;
   }
 
+  // ---- Fast path (json_scan.h) ---------------------------------------------------------------
+  // The frames the venue sends all day, `{"channel":"trades","data":[…]}` and
+  // `{"channel":"activeAssetCtx","data":{…}}` with exactly these two root keys in this order,
+  // read into the same TradeFields / CtxFields as the simdjson path and handed to the same
+  // decode_trade / emit_ctx. Anything else (data before channel, another root key, another
+  // channel, escapes, a field of an unexpected type, more than kFastTrades trades, a time or tid
+  // that is not a positive int64) returns false before any state changes, and simdjson decodes
+  // the frame.
+
+  bool fast_decode(std::string_view frame, Frame& f, DecodeStatus& status) noexcept {
+    scan::Cursor c(frame);
+    std::string_view key;
+    std::string_view channel;
+    if (!c.consume('{') || !c.key(key) || key != "channel" || !c.string(channel) ||
+        !c.consume(',') || !c.key(key) || key != "data") {
+      return false;
+    }
+    if (channel == "trades") {
+      std::size_t n = 0;
+      const bool ok = c.array([&] {
+        if (n == kFastTrades) return false;
+        fast_trades_[n] = TradeFields{};
+        return fast_trade(c, fast_trades_[n++]);
+      });
+      if (!ok || !c.consume('}') || !c.end()) return false;
+      // decode_trades, over the items read.
+      status = DecodeStatus::kIgnored;
+      for (std::size_t i = 0; i < n; ++i) {
+        const DecodeStatus st = decode_trade(fast_trades_[i], f);
+        if (is_error(st)) {
+          status = st;
+          break;
+        }
+        if (st == DecodeStatus::kOk) status = DecodeStatus::kOk;
+      }
+    } else if (channel == "activeAssetCtx") {
+      Slot<std::string_view> coin;
+      CtxFields ctx;
+      const bool ok = c.object([&](std::string_view k) {
+        if (k == "coin") return fast_string(c, coin);
+        if (k == "ctx") return fast_ctx(c, ctx);
+        return c.skip();
+      });
+      if (!ok || !c.consume('}') || !c.end()) return false;
+      status = emit_ctx(coin, ctx, f);
+    } else {
+      return false;
+    }
+    // As decode_frame: an error leaves the label unknown.
+    if (!is_error(status)) f.label = channel == "trades" ? kLabelTrade : kLabelOpenInterest;
+    ++fast_frames_;
+    return true;
+  }
+
+  static bool fast_string(scan::Cursor& c, Slot<std::string_view>& s) noexcept {
+    if (!c.string(s.value)) return false;
+    s.status = DecodeStatus::kOk;
+    return true;
+  }
+
+  /// As read_nullable: a null marks the slot null for good, even if a string follows.
+  static bool fast_nullable(scan::Cursor& c, Slot<std::string_view>& s) noexcept {
+    if (c.peek('n')) {
+      if (!c.null()) return false;
+      s.null = true;
+      s.status = DecodeStatus::kOk;
+      return true;
+    }
+    return fast_string(c, s);
+  }
+
+  /// A positive int64: the values on which get_int64 and get_uint64 agree with Cursor::int64
+  /// (which reads "-0" as 0) and which decode_trade's checks do not depend on the order of.
+  template <typename Int>
+  static bool fast_positive(scan::Cursor& c, Slot<Int>& s) noexcept {
+    std::int64_t v = 0;
+    if (!c.int64(v) || v <= 0) return false;
+    s.value = static_cast<Int>(v);
+    s.status = DecodeStatus::kOk;
+    return true;
+  }
+
+  /// One `trades` item, as read_trade reads it (a repeated key: the last one wins).
+  static bool fast_trade(scan::Cursor& c, TradeFields& t) noexcept {
+    return c.object([&](std::string_view k) {
+      if (k == "coin") return fast_string(c, t.coin);
+      if (k == "side") return fast_string(c, t.side);
+      if (k == "px") return fast_string(c, t.px);
+      if (k == "sz") return fast_string(c, t.sz);
+      if (k == "time") return fast_positive(c, t.time);
+      if (k == "tid") return fast_positive(c, t.tid);
+      return c.skip();
+    });
+  }
+
+  /// The `ctx` object, as read_ctx reads it: a repeated `ctx` adds to the same fields.
+  static bool fast_ctx(scan::Cursor& c, CtxFields& ctx) noexcept {
+    const bool ok = c.object([&](std::string_view k) {
+      if (k == "funding") return fast_nullable(c, ctx.funding);
+      if (k == "openInterest") return fast_nullable(c, ctx.open_interest);
+      if (k == "markPx") return fast_nullable(c, ctx.mark);
+      if (k == "oraclePx") return fast_nullable(c, ctx.oracle);
+      return c.skip();
+    });
+    if (ok) ctx.status = DecodeStatus::kOk;
+    return ok;
+  }
+
   bool pending_contains(const RecentTrades* recent, const TradeKey& key) const noexcept {
     for (const Pending& p : pending_) {
       if (p.recent == recent && p.key == key) return true;
@@ -763,6 +886,8 @@ class HyperliquidCodec final : public Codec {
   std::unordered_map<std::string, Entry, SymbolHash, std::equal_to<>> ids_;
   std::vector<Pending> pending_;  // trade keys of the current frame, committed on success
   std::uint64_t duplicates_ = 0;
+  std::uint64_t fast_frames_ = 0;
+  std::array<TradeFields, kFastTrades> fast_trades_;  // the fast path's items, reused
   std::string buffer_;  // padded copy of the current frame, reused
   od::parser parser_;
   od::parser data_parser_;  // for a `data` that precedes `channel`

@@ -175,6 +175,9 @@ bool has_fast_path(core::Venue venue) {
     case core::Venue::kBinance:
     case core::Venue::kOkx:
     case core::Venue::kBitmex:
+    case core::Venue::kDeribit:
+    case core::Venue::kBybit:
+    case core::Venue::kHyperliquid:
       return true;
     default:
       return false;
