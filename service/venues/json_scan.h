@@ -23,6 +23,8 @@
 #include <immintrin.h>
 #endif
 
+#include "service/venues/decimal.h"
+
 namespace levdyn::venues::scan {
 
 class Cursor {
@@ -101,8 +103,12 @@ class Cursor {
     skip_ws();
     const char* const start = p_;
     if (!number_token()) return false;
-    const auto [ptr, ec] = std::from_chars(start, p_, out);
-    return ec == std::errc() && ptr == p_ && std::isfinite(out) && !(out == 0.0 && *start == '-');
+    const std::string_view token(start, static_cast<std::size_t>(p_ - start));
+    if (!detail::fast_decimal(token, out)) {  // the same double, without from_chars' cost
+      const auto [ptr, ec] = std::from_chars(start, p_, out);
+      if (ec != std::errc() || ptr != p_ || !std::isfinite(out)) return false;
+    }
+    return !(out == 0.0 && *start == '-');
   }
 
   [[nodiscard]] bool boolean(bool& out) noexcept {
