@@ -128,6 +128,14 @@ if corpus_ns("all") is not None and tardis:
     print("| decode throughput, one core, all venues mixed (frames/s) | %.2f M/s | tardis-dev %.3f M/s"
           " | %.1f× | replay: ≥ 10× tardis-dev (issue 5) |"
           % (ours_fps / 1e6, base_fps / 1e6, ours_fps / base_fps))
+od_ns = t_ns("BM_Decode_Corpus_SimdjsonPath")
+if od_ns is not None and med.get("BM_Decode_Corpus_SimdjsonPath", {}).get("frames"):
+    od_ns /= med["BM_Decode_Corpus_SimdjsonPath"]["frames"]
+    ours = corpus_ns("all")
+    print("| levdyn decode with the fast paths off (simdjson On-Demand path only), all venues "
+          "mixed | %s | simdjson path %.0f ns | %s | — |"
+          % ("fast paths on %.0f ns" % ours if ours else "not measured", od_ns,
+             "%.2f× faster" % (od_ns / ours) if ours else "—"))
 floor_ns = t_ns("BM_Parse_Corpus_SimdjsonDom")
 if floor_ns is not None and med.get("BM_Parse_Corpus_SimdjsonDom", {}).get("frames"):
     floor_ns /= med["BM_Parse_Corpus_SimdjsonDom"]["frames"]

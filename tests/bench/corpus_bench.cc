@@ -109,13 +109,15 @@ struct Codecs {
   core::InstrumentTable table;
   std::array<std::unique_ptr<venues::Codec>, core::kVenueCount> codec;
 
-  Codecs() {
+  /// `fast_path`: false keeps every frame on the codecs' simdjson path (the baseline row).
+  explicit Codecs(bool fast_path = true) {
     for (int v = 0; v < core::kVenueCount; ++v) {
       for (const auto& s : venues::bundled_instruments(static_cast<core::Venue>(v))) table.add(s);
     }
     for (int v = 0; v < core::kVenueCount; ++v) {
       auto settings = venues::default_settings(static_cast<core::Venue>(v));
       settings.venue = static_cast<core::Venue>(v);
+      settings.fast_path = fast_path;
       codec[static_cast<std::size_t>(v)] = venues::make_codec(settings, table);
     }
   }
@@ -129,7 +131,8 @@ struct Codecs {
   }
 };
 
-void decode_corpus(benchmark::State& state, const std::vector<Frame>& frames) {
+void decode_corpus(benchmark::State& state, const std::vector<Frame>& frames,
+                   bool fast_path = true) {
   const Corpus& c = corpus();
   if (!c.loaded) {
     state.SkipWithError(c.error.c_str());
@@ -139,7 +142,7 @@ void decode_corpus(benchmark::State& state, const std::vector<Frame>& frames) {
     state.SkipWithError("no frames of this venue in the corpus");
     return;
   }
-  Codecs codecs;
+  Codecs codecs(fast_path);
   std::vector<core::NormalizedEvent> out;
   out.reserve(64);
   std::string reply;
@@ -175,6 +178,16 @@ void BM_Decode_Corpus(benchmark::State& state, int venue) {
   decode_corpus(state,
                 venue < 0 ? c.all.frames : c.by_venue[static_cast<std::size_t>(venue)].frames);
 }
+
+/// The same mixed frames with every codec's fast path off (json_scan.h): what the simdjson
+/// On-Demand path alone costs, in the same run.
+void BM_Decode_Corpus_SimdjsonPath(benchmark::State& state) {
+  decode_corpus(state, corpus().all.frames, /*fast_path=*/false);
+}
+BENCHMARK(BM_Decode_Corpus_SimdjsonPath)
+    ->Unit(benchmark::kMillisecond)
+    ->Repetitions(5)
+    ->DisplayAggregatesOnly(true);
 
 /// The floor under any decoder built on simdjson: a padded copy and a full DOM parse of each
 /// frame, with no field read and nothing normalized. bench_report.py sets it beside the 20×
