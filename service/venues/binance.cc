@@ -492,9 +492,10 @@ class BinanceCodec final : public Codec {
     if (!c.consume('{') || !c.key(key)) return false;
     if (key == "stream") {
       if (!c.string(stream) || !c.consume(',') || !c.key(key) || key != "data") return false;
-      if (!c.peek('{') || !c.object([&](std::string_view k) { return fast_member(c, k, pf, false); })) {
-        return false;
-      }
+      const bool ok = c.peek('{') && c.object([&](std::string_view k) {
+        return fast_member(c, k, pf, /*root=*/false);
+      });
+      if (!ok) return false;
     } else {
       while (true) {
         if (!fast_member(c, key, pf, true)) return false;
@@ -510,16 +511,6 @@ class BinanceCodec final : public Codec {
     return true;
   }
 
-  static bool fast_string(scan::Cursor& c, Slot<std::string_view>& s) noexcept {
-    if (!c.string(s.value)) return false;
-    s.status = DecodeStatus::kOk;
-    return true;
-  }
-  static bool fast_int(scan::Cursor& c, Slot<std::int64_t>& s) noexcept {
-    if (!c.int64(s.value)) return false;
-    s.status = DecodeStatus::kOk;
-    return true;
-  }
 
   /// One member of an event or REST object, as decode_object reads it. `root`: the object is
   /// the frame itself, where "stream" and "data" would make it a wrapper (left to simdjson).
@@ -528,25 +519,23 @@ class BinanceCodec final : public Codec {
     if (k.size() == 1) {
       switch (k[0]) {
         case 'e':
-          return fast_string(c, pf.event);
+          return scan::read(c, pf.event);
         case 'E':
-          return fast_int(c, pf.event_time);
+          return scan::read(c, pf.event_time);
         case 's':
-          return fast_string(c, pf.s);
+          return scan::read(c, pf.s);
         case 'p':
-          return fast_string(c, pf.p);
+          return scan::read(c, pf.p);
         case 'q':
-          return fast_string(c, pf.q);
+          return scan::read(c, pf.q);
         case 'T':
-          return fast_int(c, pf.t);
+          return scan::read(c, pf.t);
         case 'm':
-          if (!c.boolean(pf.m.value)) return false;
-          pf.m.status = DecodeStatus::kOk;
-          return true;
+          return scan::read(c, pf.m);
         case 'i':
-          return fast_string(c, pf.i);
+          return scan::read(c, pf.i);
         case 'r':
-          return fast_string(c, pf.r);
+          return scan::read(c, pf.r);
         case 'o':
           return fast_order(c, pf.o);
         default:
@@ -554,9 +543,9 @@ class BinanceCodec final : public Codec {
       }
     }
     if (k == "stream" || k == "data") return !root && c.skip();
-    if (k == "symbol") return fast_string(c, pf.symbol);
-    if (k == "openInterest") return fast_string(c, pf.open_interest);
-    if (k == "time") return fast_int(c, pf.time);
+    if (k == "symbol") return scan::read(c, pf.symbol);
+    if (k == "openInterest") return scan::read(c, pf.open_interest);
+    if (k == "time") return scan::read(c, pf.time);
     if (k == "result") {
       pf.result = true;
     } else if (k == "code") {
@@ -570,13 +559,13 @@ class BinanceCodec final : public Codec {
   /// The `o` object of a forceOrder event, as read_order reads it.
   static bool fast_order(scan::Cursor& c, OrderFields& o) noexcept {
     const bool ok = c.object([&](std::string_view k) {
-      if (k == "s") return fast_string(c, o.symbol);
-      if (k == "S") return fast_string(c, o.side);
-      if (k == "p") return fast_string(c, o.price);
-      if (k == "ap") return fast_string(c, o.avg_price);
-      if (k == "q") return fast_string(c, o.quantity);
-      if (k == "z") return fast_string(c, o.filled);
-      if (k == "T") return fast_int(c, o.trade_time);
+      if (k == "s") return scan::read(c, o.symbol);
+      if (k == "S") return scan::read(c, o.side);
+      if (k == "p") return scan::read(c, o.price);
+      if (k == "ap") return scan::read(c, o.avg_price);
+      if (k == "q") return scan::read(c, o.quantity);
+      if (k == "z") return scan::read(c, o.filled);
+      if (k == "T") return scan::read(c, o.trade_time);
       return c.skip();
     });
     if (ok) o.status = DecodeStatus::kOk;

@@ -315,45 +315,32 @@ DecodeStatus read_data_object(od::object& obj, DataFields& d) noexcept {
   return DecodeStatus::kOk;
 }
 
-// The fast path's reads (json_scan.h): a value of the slot's type, else false (simdjson then
-// classifies the frame).
-
-bool fast_read(scan::Cursor& c, Slot<std::string_view>& s) noexcept {
-  if (!c.string(s.value)) return false;
-  s.status = DecodeStatus::kOk;
-  return true;
-}
-bool fast_read(scan::Cursor& c, Slot<std::int64_t>& s) noexcept {
-  if (!c.int64(s.value)) return false;
-  s.status = DecodeStatus::kOk;
-  return true;
-}
 
 /// One `data` object, as read_data_object reads it (duplicate keys: the last wins).
 bool fast_data_object(scan::Cursor& c, DataFields& d) noexcept {
   return c.object([&](std::string_view k) {
     if (k.size() == 1) {
       switch (k[0]) {
-        case 'T': return fast_read(c, d.t);
-        case 's': return fast_read(c, d.s);
-        case 'S': return fast_read(c, d.side);
-        case 'v': return fast_read(c, d.v);
-        case 'p': return fast_read(c, d.p);
+        case 'T': return scan::read(c, d.t);
+        case 's': return scan::read(c, d.s);
+        case 'S': return scan::read(c, d.side);
+        case 'v': return scan::read(c, d.v);
+        case 'p': return scan::read(c, d.p);
         default: return c.skip();
       }
     }
-    if (k == "symbol") return fast_read(c, d.symbol);
-    if (k == "markPrice") return fast_read(c, d.mark);
-    if (k == "indexPrice") return fast_read(c, d.index);
-    if (k == "openInterest") return fast_read(c, d.oi);
-    if (k == "openInterestValue") return fast_read(c, d.oi_value);
-    if (k == "fundingRate") return fast_read(c, d.funding);
-    if (k == "nextFundingTime") return fast_read(c, d.next_funding);
-    if (k == "fundingIntervalHour") return fast_read(c, d.interval_h);
-    if (k == "side") return fast_read(c, d.legacy_side);
-    if (k == "size") return fast_read(c, d.legacy_size);
-    if (k == "price") return fast_read(c, d.legacy_price);
-    if (k == "updatedTime") return fast_read(c, d.updated_time);
+    if (k == "symbol") return scan::read(c, d.symbol);
+    if (k == "markPrice") return scan::read(c, d.mark);
+    if (k == "indexPrice") return scan::read(c, d.index);
+    if (k == "openInterest") return scan::read(c, d.oi);
+    if (k == "openInterestValue") return scan::read(c, d.oi_value);
+    if (k == "fundingRate") return scan::read(c, d.funding);
+    if (k == "nextFundingTime") return scan::read(c, d.next_funding);
+    if (k == "fundingIntervalHour") return scan::read(c, d.interval_h);
+    if (k == "side") return scan::read(c, d.legacy_side);
+    if (k == "size") return scan::read(c, d.legacy_size);
+    if (k == "price") return scan::read(c, d.legacy_price);
+    if (k == "updatedTime") return scan::read(c, d.updated_time);
     return c.skip();
   });
 }
@@ -651,7 +638,7 @@ class BybitCodecImpl final : public BybitCodec {
         type = msg_type(t);
         return true;
       }
-      if (k == "ts") return fast_read(c, ts);
+      if (k == "ts") return scan::read(c, ts);
       if (k == "data") {
         if (has_data) return false;  // simdjson's pass 2 reads the first one
         has_data = true;
@@ -681,15 +668,8 @@ class BybitCodecImpl final : public BybitCodec {
       return true;
     }
     // As decode_data: the first error, else kOk when any entry decoded.
-    status = DecodeStatus::kIgnored;
-    for (const DataFields& entry : entries) {
-      const DecodeStatus st = decode_entry(entry, f);
-      if (is_error(st)) {
-        status = st;
-        break;
-      }
-      if (st == DecodeStatus::kOk) status = DecodeStatus::kOk;
-    }
+    status = decode_each(entries.size(),
+                         [&](std::size_t i) { return decode_entry(entries[i], f); });
     return true;
   }
 

@@ -5,6 +5,7 @@
 // normalized events. Codecs are pure (no sockets, no clocks): the feed session owns the I/O.
 
 #include <chrono>
+#include <cstddef>
 #include <cstdint>
 #include <memory>
 #include <string>
@@ -45,6 +46,20 @@ enum class DecodeStatus : std::uint8_t {
 [[nodiscard]] std::string_view to_string(DecodeStatus s) noexcept;
 [[nodiscard]] inline bool is_error(DecodeStatus s) noexcept {
   return s != DecodeStatus::kOk && s != DecodeStatus::kIgnored;
+}
+
+/// Decodes the `n` items of a frame in order with `decode(i)` and returns the frame's status
+/// as the codecs report it: the first error (later items are not decoded), else kOk when any
+/// item gave events, else kIgnored.
+template <typename Decode>
+[[nodiscard]] DecodeStatus decode_each(std::size_t n, Decode&& decode) noexcept {
+  DecodeStatus status = DecodeStatus::kIgnored;
+  for (std::size_t i = 0; i < n; ++i) {
+    const DecodeStatus st = decode(i);
+    if (is_error(st)) return st;
+    if (st == DecodeStatus::kOk) status = DecodeStatus::kOk;
+  }
+  return status;
 }
 
 enum class Channel : std::uint8_t { kWs, kRest };

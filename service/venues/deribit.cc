@@ -614,8 +614,8 @@ class DeribitCodec final : public Codec {
                    DecodeStatus& status) noexcept {
     TickerFields t;
     const bool ok = c.object([&](std::string_view k) {
-      if (k == "timestamp") return fast_int(c, t.timestamp);
-      if (k == "instrument_name") return fast_string(c, t.name);
+      if (k == "timestamp") return scan::read(c, t.timestamp);
+      if (k == "instrument_name") return scan::read(c, t.name);
       if (k == "open_interest") return fast_number(c, t.open_interest);
       if (k == "mark_price") return fast_number(c, t.mark_price);
       if (k == "index_price") return fast_number(c, t.index_price);
@@ -642,27 +642,20 @@ class DeribitCodec final : public Codec {
       if (trades.size() == kFastTrades) return false;
       TradeFields& tr = trades.emplace_back();
       return c.object([&](std::string_view k) {
-        if (k == "trade_id") return fast_string(c, tr.trade_id);
-        if (k == "timestamp") return fast_int(c, tr.timestamp);
-        if (k == "instrument_name") return fast_string(c, tr.name);
+        if (k == "trade_id") return scan::read(c, tr.trade_id);
+        if (k == "timestamp") return scan::read(c, tr.timestamp);
+        if (k == "instrument_name") return scan::read(c, tr.name);
         if (k == "price") return fast_number(c, tr.price);
         if (k == "amount") return fast_number(c, tr.amount);
-        if (k == "direction") return fast_string(c, tr.direction);
-        if (k == "liquidation") return fast_string(c, tr.liquidation);
+        if (k == "direction") return scan::read(c, tr.direction);
+        if (k == "liquidation") return scan::read(c, tr.liquidation);
         return c.skip();
       });
     });
     if (!ok || !fast_tail(c)) return false;
     f.label = kLabelTrade;
-    status = DecodeStatus::kIgnored;
-    for (const TradeFields& tr : trades) {
-      const DecodeStatus st = emit_trade(tr, instrument, f);
-      if (is_error(st)) {
-        status = st;
-        break;
-      }
-      if (st == DecodeStatus::kOk) status = DecodeStatus::kOk;
-    }
+    status = decode_each(trades.size(),
+                         [&](std::size_t i) { return emit_trade(trades[i], instrument, f); });
     ++fast_frames_;
     return true;
   }
@@ -684,16 +677,6 @@ class DeribitCodec final : public Codec {
     return c.consume('}') && c.end();
   }
 
-  static bool fast_string(scan::Cursor& c, Slot<std::string_view>& s) noexcept {
-    if (!c.string(s.value)) return false;
-    s.status = DecodeStatus::kOk;
-    return true;
-  }
-  static bool fast_int(scan::Cursor& c, Slot<std::int64_t>& s) noexcept {
-    if (!c.int64(s.value)) return false;
-    s.status = DecodeStatus::kOk;
-    return true;
-  }
   /// As read() of a Slot<double>: `null` reads as absent.
   static bool fast_number(scan::Cursor& c, Slot<double>& s) noexcept {
     if (c.peek('n')) {
@@ -701,9 +684,7 @@ class DeribitCodec final : public Codec {
       s.status = DecodeStatus::kMissingField;
       return true;
     }
-    if (!c.number(s.value)) return false;
-    s.status = DecodeStatus::kOk;
-    return true;
+    return scan::read(c, s);
   }
 
   DecodeStatus decode_params(od::object& params, std::string_view method, Frame& f) noexcept {

@@ -757,20 +757,12 @@ class HyperliquidCodec final : public Codec {
       });
       if (!ok || !c.consume('}') || !c.end()) return false;
       // decode_trades, over the items read.
-      status = DecodeStatus::kIgnored;
-      for (std::size_t i = 0; i < n; ++i) {
-        const DecodeStatus st = decode_trade(fast_trades_[i], f);
-        if (is_error(st)) {
-          status = st;
-          break;
-        }
-        if (st == DecodeStatus::kOk) status = DecodeStatus::kOk;
-      }
+      status = decode_each(n, [&](std::size_t i) { return decode_trade(fast_trades_[i], f); });
     } else if (channel == "activeAssetCtx") {
       Slot<std::string_view> coin;
       CtxFields ctx;
       const bool ok = c.object([&](std::string_view k) {
-        if (k == "coin") return fast_string(c, coin);
+        if (k == "coin") return scan::read(c, coin);
         if (k == "ctx") return fast_ctx(c, ctx);
         return c.skip();
       });
@@ -785,12 +777,6 @@ class HyperliquidCodec final : public Codec {
     return true;
   }
 
-  static bool fast_string(scan::Cursor& c, Slot<std::string_view>& s) noexcept {
-    if (!c.string(s.value)) return false;
-    s.status = DecodeStatus::kOk;
-    return true;
-  }
-
   /// As read_nullable: a null marks the slot null for good, even if a string follows.
   static bool fast_nullable(scan::Cursor& c, Slot<std::string_view>& s) noexcept {
     if (c.peek('n')) {
@@ -799,7 +785,7 @@ class HyperliquidCodec final : public Codec {
       s.status = DecodeStatus::kOk;
       return true;
     }
-    return fast_string(c, s);
+    return scan::read(c, s);
   }
 
   /// A positive int64: the values on which get_int64 and get_uint64 agree with Cursor::int64
@@ -816,10 +802,10 @@ class HyperliquidCodec final : public Codec {
   /// One `trades` item, as read_trade reads it (a repeated key: the last one wins).
   static bool fast_trade(scan::Cursor& c, TradeFields& t) noexcept {
     return c.object([&](std::string_view k) {
-      if (k == "coin") return fast_string(c, t.coin);
-      if (k == "side") return fast_string(c, t.side);
-      if (k == "px") return fast_string(c, t.px);
-      if (k == "sz") return fast_string(c, t.sz);
+      if (k == "coin") return scan::read(c, t.coin);
+      if (k == "side") return scan::read(c, t.side);
+      if (k == "px") return scan::read(c, t.px);
+      if (k == "sz") return scan::read(c, t.sz);
       if (k == "time") return fast_positive(c, t.time);
       if (k == "tid") return fast_positive(c, t.tid);
       return c.skip();

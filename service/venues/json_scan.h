@@ -18,6 +18,7 @@
 #include <cstring>
 #include <string_view>
 #include <system_error>
+#include <type_traits>
 
 #if defined(__AVX2__)
 #include <immintrin.h>
@@ -283,5 +284,27 @@ class Cursor {
   std::size_t words_ = 0;
   std::uint64_t quotes_[kMaxBytes / 64];
 };
+
+/// Reads a value into a codec's field slot (any struct with `value` and `status`: each codec
+/// declares its own) as the slot's value type says: a string, an int64, a JSON number or a
+/// boolean; then marks it read (kOk). False for a value of another type: simdjson then
+/// classifies the frame.
+template <typename Slot>
+[[nodiscard]] bool read(Cursor& c, Slot& s) noexcept {
+  using Value = decltype(s.value);
+  bool ok = false;
+  if constexpr (std::is_same_v<Value, std::string_view>) {
+    ok = c.string(s.value);
+  } else if constexpr (std::is_same_v<Value, std::int64_t>) {
+    ok = c.int64(s.value);
+  } else if constexpr (std::is_same_v<Value, double>) {
+    ok = c.number(s.value);
+  } else {
+    static_assert(std::is_same_v<Value, bool>, "a slot of string_view, int64, double or bool");
+    ok = c.boolean(s.value);
+  }
+  if (ok) s.status = DecodeStatus::kOk;
+  return ok;
+}
 
 }  // namespace levdyn::venues::scan

@@ -261,12 +261,6 @@ struct DetailFields {
 
 // Fast-path capture (json_scan.h): the same slots decode_item and read_detail fill.
 
-/// A string value into its slot; false for any other value (simdjson then classifies it).
-bool fast_string(scan::Cursor& c, Slot& s) noexcept {
-  if (!c.string(s.value)) return false;
-  s.status = DecodeStatus::kOk;
-  return true;
-}
 
 /// The slot decode_item reads `key` into, or null (`details` included: it is read apart).
 Slot* data_slot(DataFields& d, std::string_view key) noexcept {
@@ -595,18 +589,11 @@ class OkxCodec final : public Codec {
     if (!read || !has_data || !c.end()) return false;
 
     f.label = label;
-    status = DecodeStatus::kIgnored;
-    for (std::size_t i = 0; i < ff.item_count; ++i) {
+    status = decode_each(ff.item_count, [&](std::size_t i) {
       const FastItem& item = *ff.items[i];
-      const DecodeStatus st = kind == ChannelKind::kLiquidations
-                                  ? fast_liquidations(item, ff, f)
-                                  : decode_fields(item.fields, kind, f);
-      if (is_error(st)) {
-        status = st;
-        break;
-      }
-      if (st == DecodeStatus::kOk) status = DecodeStatus::kOk;
-    }
+      return kind == ChannelKind::kLiquidations ? fast_liquidations(item, ff, f)
+                                                : decode_fields(item.fields, kind, f);
+    });
     ++fast_frames_;
     return true;
   }
@@ -614,7 +601,7 @@ class OkxCodec final : public Codec {
   /// The `arg` object as read_arg reads it: `channel` (a string), the rest only validated.
   static bool fast_arg(scan::Cursor& c, Slot& channel) noexcept {
     return c.object([&](std::string_view k) {
-      return k == "channel" ? fast_string(c, channel) : c.skip();
+      return k == "channel" ? scan::read(c, channel) : c.skip();
     });
   }
 
@@ -632,7 +619,7 @@ class OkxCodec final : public Codec {
           return fast_details(c, ff, item);
         }
         Slot* const slot = data_slot(item.fields, k);
-        return slot != nullptr ? fast_string(c, *slot) : c.skip();
+        return slot != nullptr ? scan::read(c, *slot) : c.skip();
       });
     });
   }
@@ -645,7 +632,7 @@ class OkxCodec final : public Codec {
       ++item.detail_count;
       return c.object([&](std::string_view k) {
         Slot* const slot = detail_slot(d, k);
-        return slot != nullptr ? fast_string(c, *slot) : c.skip();
+        return slot != nullptr ? scan::read(c, *slot) : c.skip();
       });
     });
   }
