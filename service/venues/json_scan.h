@@ -64,6 +64,9 @@ class Cursor {
     if (!consume('"')) return false;
     const std::size_t start = static_cast<std::size_t>(p_ - begin_);
     std::size_t word = start >> 6;
+    // A quote as the frame's last byte, at a multiple of 64: no word of the index is left, and
+    // quotes_[word] was never written.
+    if (word >= words_) return false;
     std::uint64_t bits = quotes_[word] & (~std::uint64_t{0} << (start & 63));
     while (bits == 0) {
       if (++word >= words_) return false;

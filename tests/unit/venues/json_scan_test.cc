@@ -1,0 +1,151 @@
+// Tests of the fast paths' JSON reader (service/venues/json_scan.h): what it reads, what it
+// refuses, and the edges of its quote index. Frames live in heap buffers of their exact size, so
+// ASan (make test-asan) reports any read past a frame's end.
+
+#include "service/venues/json_scan.h"
+
+#include <gtest/gtest.h>
+
+#include <cstdint>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace levdyn::venues::scan {
+namespace {
+
+/// `text` in a heap buffer of exactly its size.
+class Frame {
+ public:
+  explicit Frame(std::string_view text) : bytes_(text.begin(), text.end()) {}
+  [[nodiscard]] std::string_view view() const { return {bytes_.data(), bytes_.size()}; }
+
+ private:
+  std::vector<char> bytes_;
+};
+
+TEST(JsonScanTest, ReadsAnObjectOfEveryValueKind) {
+  const Frame f(R"({"s":"BTC","i":-42,"d":1.5e-3,"t":true,"n":null,"a":[1,{"x":[]}],"o":{}})");
+  Cursor c(f.view());
+  std::string_view s;
+  std::int64_t i = 0;
+  double d = 0;
+  bool t = false;
+  int members = 0;
+  const bool ok = c.object([&](std::string_view k) {
+    ++members;
+    if (k == "s") return c.string(s);
+    if (k == "i") return c.int64(i);
+    if (k == "d") return c.number(d);
+    if (k == "t") return c.boolean(t);
+    if (k == "n") return c.null();
+    return c.skip();
+  });
+  EXPECT_TRUE(ok);
+  EXPECT_TRUE(c.end());
+  EXPECT_EQ(members, 7);
+  EXPECT_EQ(s, "BTC");
+  EXPECT_EQ(i, -42);
+  EXPECT_EQ(d, 1.5e-3);
+  EXPECT_TRUE(t);
+}
+
+TEST(JsonScanTest, NumbersInStrictGrammarOnly) {
+  for (const std::string_view bad : {"01", "1.", ".5", "-", "+1", "1e", "1e+", "0x1", "1.5x",
+                                     "NaN", "1e400", "-0", "-0.0"}) {
+    const Frame f(bad);
+    Cursor c(f.view());
+    double d = 0;
+    EXPECT_FALSE(c.number(d) && c.end()) << bad;
+  }
+  for (const std::string_view bad : {"1.0", "1e3", "9223372036854775808", "-9223372036854775809"}) {
+    const Frame f(bad);
+    Cursor c(f.view());
+    std::int64_t v = 0;
+    EXPECT_FALSE(c.int64(v)) << bad;
+  }
+  const Frame max("9223372036854775807");
+  Cursor c(max.view());
+  std::int64_t v = 0;
+  ASSERT_TRUE(c.int64(v));
+  EXPECT_EQ(v, INT64_MAX);
+  const Frame dec("96011.90");
+  Cursor c2(dec.view());
+  double d = 0;
+  ASSERT_TRUE(c2.number(d));
+  EXPECT_EQ(d, 96011.90);
+}
+
+TEST(JsonScanTest, RefusesWhatItCannotReadAsSimdjsonWould) {
+  for (const std::string_view bad :
+       {R"({"a":"x\"y"})", R"({"a":"\u0041"})", "{\"a\":\"\xc3\xa9\"}", "{\"a\":\n1}",
+        R"({"a":1,})", R"({"a":1}x)", R"({"a":tru})", R"({"a" 1})", R"([1,2,])", R"({"a":1)"}) {
+    const Frame f(bad);
+    Cursor c(f.view());
+    const bool ok = c.object([&](std::string_view) { return c.skip(); }) && c.end();
+    EXPECT_FALSE(ok) << bad;
+  }
+  // Deeper than kMaxDepth.
+  const std::string deep = std::string(40, '[') + std::string(40, ']');
+  const Frame f(deep);
+  Cursor c(f.view());
+  EXPECT_FALSE(c.skip());
+  // Longer than kMaxBytes.
+  const std::string big = "\"" + std::string(Cursor::kMaxBytes, 'a') + "\"";
+  const Frame g(big);
+  Cursor d(g.view());
+  std::string_view s;
+  EXPECT_FALSE(d.string(s));
+  EXPECT_FALSE(d.end());
+}
+
+// A quote as the last byte of a frame whose length is a multiple of 64 opened a string with no
+// word of the index left; the read took an unwritten word for the next one and ran past the end
+// of the frame (found by ASan in fast_path_test).
+TEST(JsonScanTest, AnOpeningQuoteAtTheEndOfAnIndexWordIsNotAString) {
+  for (const std::size_t n : {1u, 63u, 64u, 65u, 128u, 4096u}) {
+    const Frame f(std::string(n - 1, ' ') + '"');
+    Cursor c(f.view());
+    std::string_view s;
+    EXPECT_FALSE(c.string(s)) << n;
+  }
+  for (const std::size_t n : {64u, 128u}) {
+    const Frame f("[" + std::string(n - 3, '1') + ",\"");
+    Cursor c(f.view());
+    EXPECT_FALSE(c.skip()) << n;
+  }
+}
+
+TEST(JsonScanTest, StringsAcrossIndexWords) {
+  // A string that starts in one 64-byte word and ends two words later.
+  const std::string body(150, 'x');
+  const Frame f("   \"" + body + "\"");
+  Cursor c(f.view());
+  std::string_view s;
+  ASSERT_TRUE(c.string(s));
+  EXPECT_EQ(s, body);
+  EXPECT_TRUE(c.end());
+}
+
+struct StringSlot {
+  std::string_view value;
+  DecodeStatus status = DecodeStatus::kMissingField;
+};
+
+TEST(JsonScanTest, ReadMarksASlotOnlyWhenTheValueHasItsType) {
+  const Frame f(R"("BTC")");
+  Cursor c(f.view());
+  StringSlot slot;
+  ASSERT_TRUE(read(c, slot));
+  EXPECT_EQ(slot.value, "BTC");
+  EXPECT_EQ(slot.status, DecodeStatus::kOk);
+
+  const Frame g("12");
+  Cursor d(g.view());
+  StringSlot other;
+  EXPECT_FALSE(read(d, other));
+  EXPECT_EQ(other.status, DecodeStatus::kMissingField);
+}
+
+}  // namespace
+}  // namespace levdyn::venues::scan
