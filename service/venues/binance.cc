@@ -488,13 +488,13 @@ class BinanceCodec final : public Codec {
     scan::Cursor c(frame);
     PayloadFields pf;
     std::string_view stream;
-    std::string_view key;
+    scan::Key key;
     if (!c.consume('{') || !c.key(key)) return false;
-    if (key == "stream") {
-      if (!c.string(stream) || !c.consume(',') || !c.key(key) || key != "data") return false;
-      const bool ok = c.peek('{') && c.object([&](std::string_view k) {
-        return fast_member(c, k, pf, /*root=*/false);
-      });
+    if (scan::is(key, "stream")) {
+      if (!c.string(stream) || !c.consume(',') || !c.key(key) || !scan::is(key, "data"))
+        return false;
+      const bool ok = c.peek('{') &&
+                      c.object([&](scan::Key k) { return fast_member(c, k, pf, /*root=*/false); });
       if (!ok) return false;
     } else {
       while (true) {
@@ -514,8 +514,7 @@ class BinanceCodec final : public Codec {
 
   /// One member of an event or REST object, as decode_object reads it. `root`: the object is
   /// the frame itself, where "stream" and "data" would make it a wrapper (left to simdjson).
-  static bool fast_member(scan::Cursor& c, std::string_view k, PayloadFields& pf,
-                          bool root) noexcept {
+  static bool fast_member(scan::Cursor& c, scan::Key k, PayloadFields& pf, bool root) noexcept {
     if (k.size() == 1) {
       switch (k[0]) {
         case 'e':
@@ -542,15 +541,15 @@ class BinanceCodec final : public Codec {
           return c.skip();
       }
     }
-    if (k == "stream" || k == "data") return !root && c.skip();
-    if (k == "symbol") return scan::read(c, pf.symbol);
-    if (k == "openInterest") return scan::read(c, pf.open_interest);
-    if (k == "time") return scan::read(c, pf.time);
-    if (k == "result") {
+    if (scan::is(k, "stream") || scan::is(k, "data")) return !root && c.skip();
+    if (scan::is(k, "symbol")) return scan::read(c, pf.symbol);
+    if (scan::is(k, "openInterest")) return scan::read(c, pf.open_interest);
+    if (scan::is(k, "time")) return scan::read(c, pf.time);
+    if (scan::is(k, "result")) {
       pf.result = true;
-    } else if (k == "code") {
+    } else if (scan::is(k, "code")) {
       pf.code = true;
-    } else if (k == "error") {
+    } else if (scan::is(k, "error")) {
       pf.error = true;
     }
     return c.skip();
@@ -558,14 +557,14 @@ class BinanceCodec final : public Codec {
 
   /// The `o` object of a forceOrder event, as read_order reads it.
   static bool fast_order(scan::Cursor& c, OrderFields& o) noexcept {
-    const bool ok = c.object([&](std::string_view k) {
-      if (k == "s") return scan::read(c, o.symbol);
-      if (k == "S") return scan::read(c, o.side);
-      if (k == "p") return scan::read(c, o.price);
-      if (k == "ap") return scan::read(c, o.avg_price);
-      if (k == "q") return scan::read(c, o.quantity);
-      if (k == "z") return scan::read(c, o.filled);
-      if (k == "T") return scan::read(c, o.trade_time);
+    const bool ok = c.object([&](scan::Key k) {
+      if (scan::is(k, "s")) return scan::read(c, o.symbol);
+      if (scan::is(k, "S")) return scan::read(c, o.side);
+      if (scan::is(k, "p")) return scan::read(c, o.price);
+      if (scan::is(k, "ap")) return scan::read(c, o.avg_price);
+      if (scan::is(k, "q")) return scan::read(c, o.quantity);
+      if (scan::is(k, "z")) return scan::read(c, o.filled);
+      if (scan::is(k, "T")) return scan::read(c, o.trade_time);
       return c.skip();
     });
     if (ok) o.status = DecodeStatus::kOk;
@@ -667,15 +666,15 @@ class BinanceCodec final : public Codec {
     if (pf.event.seen()) {
       if (pf.event.status != DecodeStatus::kOk) return pf.event.status;
       const std::string_view e = pf.event.value;
-      if (e == "forceOrder") {
+      if (scan::is(e, "forceOrder")) {
         f.label = kLabelLiquidation;
         return decode_force_order(pf, f);
       }
-      if (e == "aggTrade") {
+      if (scan::is(e, "aggTrade")) {
         f.label = kLabelTrade;
         return decode_agg_trade(pf, f);
       }
-      if (e == "markPriceUpdate") {
+      if (scan::is(e, "markPriceUpdate")) {
         f.label = kLabelMarkPrice;
         return decode_mark_price(pf, f);
       }
@@ -702,9 +701,9 @@ class BinanceCodec final : public Codec {
     if (o.symbol.status != DecodeStatus::kOk) return o.symbol.status;
     if (o.side.status != DecodeStatus::kOk) return o.side.status;
     core::Side side;
-    if (o.side.value == "SELL") {
+    if (scan::is(o.side.value, "SELL")) {
       side = core::Side::kSell;
-    } else if (o.side.value == "BUY") {
+    } else if (scan::is(o.side.value, "BUY")) {
       side = core::Side::kBuy;
     } else {
       return DecodeStatus::kUnknownMessage;

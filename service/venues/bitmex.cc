@@ -356,7 +356,8 @@ struct Conversion {
 };
 
 double settle_scale_of(const Row& r) noexcept {
-  if (r.has_settl && (r.settl_currency == "USDt" || r.settl_currency == "USDT")) return kUsdtScale;
+  if (r.has_settl && (scan::is(r.settl_currency, "USDt") || scan::is(r.settl_currency, "USDT")))
+    return kUsdtScale;
   return kXbtScale;
 }
 
@@ -365,7 +366,8 @@ bool conversion_from_row(const Row& r, Conversion& c) noexcept {
   if (!core::present(r.multiplier) || r.is_inverse < 0 || r.is_quanto < 0) return false;
   Conversion n;
   n.settle_scale = settle_scale_of(r);
-  n.quote_xbt = r.has_quote && (r.quote_currency == "XBT" || r.quote_currency == "XBt");
+  n.quote_xbt =
+      r.has_quote && (scan::is(r.quote_currency, "XBT") || scan::is(r.quote_currency, "XBt"));
   if (r.is_inverse == 1) {
     n.kind = core::ContractKind::kInverse;
     const double u2s = core::present(r.u2s) && r.u2s > 0.0 ? r.u2s : n.settle_scale;
@@ -597,7 +599,7 @@ class BitmexCodec final : public Codec {
 
   DecodeStatus decode_frame(std::string_view frame, const FrameMeta& meta,
                             std::vector<core::NormalizedEvent>& out, std::string_view& label) {
-    if (frame == "pong") {  // the answer to our text ping; not JSON
+    if (scan::is(frame, "pong")) {  // the answer to our text ping; not JSON
       label = kLabelControl;
       return DecodeStatus::kIgnored;
     }
@@ -720,25 +722,25 @@ class BitmexCodec final : public Codec {
     }
     if (!rf.has_table || !rf.has_action || !rf.has_data) return DecodeStatus::kMissingField;
 
-    if (rf.table == "instrument") {
+    if (scan::is(rf.table, "instrument")) {
       t = kInstrument;
       label = kLabelInstrument;
-    } else if (rf.table == "trade") {
+    } else if (scan::is(rf.table, "trade")) {
       t = kTrade;
       label = kLabelTrade;
-    } else if (rf.table == "liquidation") {
+    } else if (scan::is(rf.table, "liquidation")) {
       t = kLiquidation;
       label = kLabelLiquidation;
     } else {
       return DecodeStatus::kUnknownMessage;
     }
-    if (rf.action == "partial") {
+    if (scan::is(rf.action, "partial")) {
       act = Action::kPartial;
-    } else if (rf.action == "insert") {
+    } else if (scan::is(rf.action, "insert")) {
       act = Action::kInsert;
-    } else if (rf.action == "update") {
+    } else if (scan::is(rf.action, "update")) {
       act = Action::kUpdate;
-    } else if (rf.action == "delete") {
+    } else if (scan::is(rf.action, "delete")) {
       act = Action::kDelete;
     } else {
       return DecodeStatus::kUnknownMessage;
@@ -746,8 +748,8 @@ class BitmexCodec final : public Codec {
     // The codec merges instrument rows by symbol and liquidation rows by orderID; a partial
     // that names other keys describes a table it cannot merge.
     if (rf.keys_count > 0) {
-      if ((t == kInstrument && (rf.keys_count != 1 || rf.first_key != "symbol")) ||
-          (t == kLiquidation && (rf.keys_count != 1 || rf.first_key != "orderID"))) {
+      if ((t == kInstrument && (rf.keys_count != 1 || !scan::is(rf.first_key, "symbol"))) ||
+          (t == kLiquidation && (rf.keys_count != 1 || !scan::is(rf.first_key, "orderID")))) {
         return DecodeStatus::kUnknownMessage;
       }
     }
@@ -809,8 +811,8 @@ class BitmexCodec final : public Codec {
   bool fast_read(std::string_view frame, RootFields& rf) noexcept {
     scan::Cursor c(frame);
     rows_.clear();
-    const bool ok = c.object([&](std::string_view k) {
-      if (k == "data") {
+    const bool ok = c.object([&](scan::Key k) {
+      if (scan::is(k, "data")) {
         rows_.clear();  // a repeated "data": the last one counts, as in the simdjson path
         rf.has_data = true;
         return c.array([&] {
@@ -818,9 +820,9 @@ class BitmexCodec final : public Codec {
           return fast_row(c, rows_.emplace_back());
         });
       }
-      if (k == "table") return fast_string(c, rf.table, rf.has_table);
-      if (k == "action") return fast_string(c, rf.action, rf.has_action);
-      if (k == "keys") {
+      if (scan::is(k, "table")) return fast_string(c, rf.table, rf.has_table);
+      if (scan::is(k, "action")) return fast_string(c, rf.action, rf.has_action);
+      if (scan::is(k, "keys")) {
         rf.keys_count = 0;
         return c.array([&] {
           std::string_view key;
@@ -829,13 +831,13 @@ class BitmexCodec final : public Codec {
           return true;
         });
       }
-      if (k == "filter") {
-        return c.object([&](std::string_view fk) {
-          return fk == "symbol" ? fast_string(c, rf.filter_symbol, rf.has_filter_symbol)
-                                : c.skip();
+      if (scan::is(k, "filter")) {
+        return c.object([&](scan::Key fk) {
+          return scan::is(fk, "symbol") ? fast_string(c, rf.filter_symbol, rf.has_filter_symbol)
+                                        : c.skip();
         });
       }
-      if (k == "info" || k == "error" || k == "success") return false;
+      if (scan::is(k, "info") || scan::is(k, "error") || scan::is(k, "success")) return false;
       return c.skip();
     });
     return ok && c.end();
@@ -868,60 +870,61 @@ class BitmexCodec final : public Codec {
 
   /// One row of `data`: the keys read_row reads, every other member skipped.
   static bool fast_row(scan::Cursor& c, Row& r) noexcept {
-    return c.object([&](std::string_view k) {
+    return c.object([&](scan::Key k) {
       switch (k.empty() ? '\0' : k[0]) {
         case 'f':
-          if (k == "fundingInterval") {
+          if (scan::is(k, "fundingInterval")) {
             return fast_string(c, r.funding_interval, r.has_funding_interval);
           }
-          if (k == "fundingRate") return fast_number(c, r.funding_rate);
-          if (k == "foreignNotional") return fast_number(c, r.foreign_notional);
+          if (scan::is(k, "fundingRate")) return fast_number(c, r.funding_rate);
+          if (scan::is(k, "foreignNotional")) return fast_number(c, r.foreign_notional);
           break;
         case 'h':
-          if (k == "homeNotional") return fast_number(c, r.home_notional);
+          if (scan::is(k, "homeNotional")) return fast_number(c, r.home_notional);
           break;
         case 'i':
-          if (k == "indicativeSettlePrice") return fast_number(c, r.indicative_settle);
-          if (k == "isInverse") return fast_bool(c, r.is_inverse);
-          if (k == "isQuanto") return fast_bool(c, r.is_quanto);
+          if (scan::is(k, "indicativeSettlePrice")) return fast_number(c, r.indicative_settle);
+          if (scan::is(k, "isInverse")) return fast_bool(c, r.is_inverse);
+          if (scan::is(k, "isQuanto")) return fast_bool(c, r.is_quanto);
           break;
         case 'l':
-          if (k == "leavesQty") return fast_number(c, r.leaves_qty);
+          if (scan::is(k, "leavesQty")) return fast_number(c, r.leaves_qty);
           break;
         case 'm':
-          if (k == "markPrice") return fast_number(c, r.mark_price);
-          if (k == "multiplier") return fast_number(c, r.multiplier);
+          if (scan::is(k, "markPrice")) return fast_number(c, r.mark_price);
+          if (scan::is(k, "multiplier")) return fast_number(c, r.multiplier);
           break;
         case 'o':
-          if (k == "orderID") return fast_string(c, r.order_id, r.has_order_id);
-          if (k == "openInterest") return fast_number(c, r.open_interest);
-          if (k == "openValue") return fast_number(c, r.open_value);
+          if (scan::is(k, "orderID")) return fast_string(c, r.order_id, r.has_order_id);
+          if (scan::is(k, "openInterest")) return fast_number(c, r.open_interest);
+          if (scan::is(k, "openValue")) return fast_number(c, r.open_value);
           break;
         case 'p':
-          if (k == "price") return fast_number(c, r.price);
+          if (scan::is(k, "price")) return fast_number(c, r.price);
           break;
         case 'q':
-          if (k == "quoteCurrency") return fast_string(c, r.quote_currency, r.has_quote);
-          if (k == "quoteToSettleMultiplier") return fast_number(c, r.q2s);
+          if (scan::is(k, "quoteCurrency")) return fast_string(c, r.quote_currency, r.has_quote);
+          if (scan::is(k, "quoteToSettleMultiplier")) return fast_number(c, r.q2s);
           break;
         case 'r':
-          if (k == "rootSymbol") return fast_string(c, r.root_symbol, r.has_root);
+          if (scan::is(k, "rootSymbol")) return fast_string(c, r.root_symbol, r.has_root);
           break;
         case 's':
-          if (k == "symbol") return fast_string(c, r.symbol, r.has_symbol);
-          if (k == "side") return fast_string(c, r.side, r.has_side);
-          if (k == "size") return fast_number(c, r.size);
-          if (k == "settlCurrency") return fast_string(c, r.settl_currency, r.has_settl);
+          if (scan::is(k, "symbol")) return fast_string(c, r.symbol, r.has_symbol);
+          if (scan::is(k, "side")) return fast_string(c, r.side, r.has_side);
+          if (scan::is(k, "size")) return fast_number(c, r.size);
+          if (scan::is(k, "settlCurrency")) return fast_string(c, r.settl_currency, r.has_settl);
           break;
         case 't':
-          if (k == "timestamp") return fast_string(c, r.timestamp, r.has_timestamp);
+          if (scan::is(k, "timestamp")) return fast_string(c, r.timestamp, r.has_timestamp);
           break;
         case 'u':
-          if (k == "underlying") return fast_string(c, r.underlying, r.has_underlying);
-          if (k == "underlyingToSettleMultiplier") return fast_number(c, r.u2s);
-          if (k == "underlyingToPositionMultiplier") return fast_number(c, r.u2p);
+          if (scan::is(k, "underlying")) return fast_string(c, r.underlying, r.has_underlying);
+          if (scan::is(k, "underlyingToSettleMultiplier")) return fast_number(c, r.u2s);
+          if (scan::is(k, "underlyingToPositionMultiplier")) return fast_number(c, r.u2p);
           break;
-        default: break;
+        default:
+          break;
       }
       return c.skip();
     });
@@ -938,7 +941,8 @@ class BitmexCodec final : public Codec {
             return DecodeStatus::kMissingField;
           }
         }
-        if (r.has_side && r.side != "Buy" && r.side != "Sell") return DecodeStatus::kUnknownMessage;
+        if (r.has_side && !scan::is(r.side, "Buy") && !scan::is(r.side, "Sell"))
+          return DecodeStatus::kUnknownMessage;
         if (core::present(r.price) && !(r.price > 0.0)) return DecodeStatus::kBadNumber;
         if (core::present(r.leaves_qty) && !(r.leaves_qty >= 0.0)) return DecodeStatus::kBadNumber;
         continue;
@@ -949,7 +953,8 @@ class BitmexCodec final : public Codec {
         if (!r.has_side || !core::present(r.size) || !core::present(r.price) || !r.has_timestamp) {
           return DecodeStatus::kMissingField;
         }
-        if (r.side != "Buy" && r.side != "Sell") return DecodeStatus::kUnknownMessage;
+        if (!scan::is(r.side, "Buy") && !scan::is(r.side, "Sell"))
+          return DecodeStatus::kUnknownMessage;
         if (!(r.size > 0.0) || !(r.price > 0.0)) return DecodeStatus::kBadNumber;
         std::int64_t ns = 0;
         if (!parse_iso8601(r.timestamp, ns)) return DecodeStatus::kBadNumber;
@@ -1080,13 +1085,14 @@ class BitmexCodec final : public Codec {
                                    !s.conv.quote_xbt
                                ? r.foreign_notional
                                : s.conv.usd(r.size, r.price, xbt_usd_);
-    e.trade.taker_side = r.side == "Sell" ? core::Side::kSell : core::Side::kBuy;
+    e.trade.taker_side = scan::is(r.side, "Sell") ? core::Side::kSell : core::Side::kBuy;
     out.push_back(e);
   }
 
   void insert_order(Sym& s, const Row& r) {
     if (orders_.size() >= kMaxOrders && orders_.find(r.order_id) == orders_.end()) return;
-    Order o{&s, r.side == "Sell" ? core::Side::kSell : core::Side::kBuy, r.price, r.leaves_qty};
+    Order o{&s, scan::is(r.side, "Sell") ? core::Side::kSell : core::Side::kBuy, r.price,
+            r.leaves_qty};
     auto it = orders_.find(r.order_id);
     if (it != orders_.end()) {
       it->second = o;
@@ -1104,7 +1110,7 @@ class BitmexCodec final : public Codec {
     }
     Order& o = it->second;
     if (core::present(r.price)) o.price = r.price;
-    if (r.has_side) o.side = r.side == "Sell" ? core::Side::kSell : core::Side::kBuy;
+    if (r.has_side) o.side = scan::is(r.side, "Sell") ? core::Side::kSell : core::Side::kBuy;
     if (core::present(r.leaves_qty)) {
       // A falling leavesQty is a fill of the difference at the order's (merged) price; a
       // rising one is an amendment and emits nothing.

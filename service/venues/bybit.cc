@@ -224,15 +224,17 @@ Topic topic_kind(std::string_view topic) noexcept {
   const std::size_t dot = topic.find('.');
   if (dot == std::string_view::npos) return Topic::kOther;
   const std::string_view kind = topic.substr(0, dot);
-  if (kind == "tickers") return Topic::kTickers;
-  if (kind == "publicTrade") return Topic::kTrade;
-  if (kind == "allLiquidation") return Topic::kAllLiquidation;
-  if (kind == "liquidation") return Topic::kLiquidation;
+  if (scan::is(kind, "tickers")) return Topic::kTickers;
+  if (scan::is(kind, "publicTrade")) return Topic::kTrade;
+  if (scan::is(kind, "allLiquidation")) return Topic::kAllLiquidation;
+  if (scan::is(kind, "liquidation")) return Topic::kLiquidation;
   return Topic::kOther;
 }
 
 MsgType msg_type(std::string_view t) noexcept {
-  return t == "snapshot" ? MsgType::kSnapshot : t == "delta" ? MsgType::kDelta : MsgType::kOther;
+  return scan::is(t, "snapshot") ? MsgType::kSnapshot
+         : scan::is(t, "delta")  ? MsgType::kDelta
+                                 : MsgType::kOther;
 }
 
 /// The latest merged ticker state of one symbol (venues.md §2: absent in a delta = unchanged).
@@ -318,29 +320,35 @@ DecodeStatus read_data_object(od::object& obj, DataFields& d) noexcept {
 
 /// One `data` object, as read_data_object reads it (duplicate keys: the last wins).
 bool fast_data_object(scan::Cursor& c, DataFields& d) noexcept {
-  return c.object([&](std::string_view k) {
+  return c.object([&](scan::Key k) {
     if (k.size() == 1) {
       switch (k[0]) {
-        case 'T': return scan::read(c, d.t);
-        case 's': return scan::read(c, d.s);
-        case 'S': return scan::read(c, d.side);
-        case 'v': return scan::read(c, d.v);
-        case 'p': return scan::read(c, d.p);
-        default: return c.skip();
+        case 'T':
+          return scan::read(c, d.t);
+        case 's':
+          return scan::read(c, d.s);
+        case 'S':
+          return scan::read(c, d.side);
+        case 'v':
+          return scan::read(c, d.v);
+        case 'p':
+          return scan::read(c, d.p);
+        default:
+          return c.skip();
       }
     }
-    if (k == "symbol") return scan::read(c, d.symbol);
-    if (k == "markPrice") return scan::read(c, d.mark);
-    if (k == "indexPrice") return scan::read(c, d.index);
-    if (k == "openInterest") return scan::read(c, d.oi);
-    if (k == "openInterestValue") return scan::read(c, d.oi_value);
-    if (k == "fundingRate") return scan::read(c, d.funding);
-    if (k == "nextFundingTime") return scan::read(c, d.next_funding);
-    if (k == "fundingIntervalHour") return scan::read(c, d.interval_h);
-    if (k == "side") return scan::read(c, d.legacy_side);
-    if (k == "size") return scan::read(c, d.legacy_size);
-    if (k == "price") return scan::read(c, d.legacy_price);
-    if (k == "updatedTime") return scan::read(c, d.updated_time);
+    if (scan::is(k, "symbol")) return scan::read(c, d.symbol);
+    if (scan::is(k, "markPrice")) return scan::read(c, d.mark);
+    if (scan::is(k, "indexPrice")) return scan::read(c, d.index);
+    if (scan::is(k, "openInterest")) return scan::read(c, d.oi);
+    if (scan::is(k, "openInterestValue")) return scan::read(c, d.oi_value);
+    if (scan::is(k, "fundingRate")) return scan::read(c, d.funding);
+    if (scan::is(k, "nextFundingTime")) return scan::read(c, d.next_funding);
+    if (scan::is(k, "fundingIntervalHour")) return scan::read(c, d.interval_h);
+    if (scan::is(k, "side")) return scan::read(c, d.legacy_side);
+    if (scan::is(k, "size")) return scan::read(c, d.legacy_size);
+    if (scan::is(k, "price")) return scan::read(c, d.legacy_price);
+    if (scan::is(k, "updatedTime")) return scan::read(c, d.updated_time);
     return c.skip();
   });
 }
@@ -570,10 +578,10 @@ class BybitCodecImpl final : public BybitCodec {
         } else if (key == "op") {
           std::string_view o;
           if (auto err = value.get_string().get(o)) return status_of(err);
-          op = o == "ping"        ? Op::kPing
-               : o == "pong"      ? Op::kPong
-               : o == "subscribe" ? Op::kSubscribe
-                                  : Op::kOther;
+          op = scan::is(o, "ping")        ? Op::kPing
+               : scan::is(o, "pong")      ? Op::kPong
+               : scan::is(o, "subscribe") ? Op::kSubscribe
+                                          : Op::kOther;
         }
       }
     }
@@ -626,20 +634,20 @@ class BybitCodecImpl final : public BybitCodec {
     // built (a DataFields is ~400 bytes).
     std::vector<DataFields>& entries = fast_entries_;
     entries.clear();
-    const bool ok = c.object([&](std::string_view k) {
-      if (k == "topic") {
+    const bool ok = c.object([&](scan::Key k) {
+      if (scan::is(k, "topic")) {
         if (has_topic) return false;  // simdjson's pass 1 classifies a duplicate
         has_topic = true;
         return c.string(topic);
       }
-      if (k == "type") {
+      if (scan::is(k, "type")) {
         std::string_view t;
         if (!c.string(t)) return false;
         type = msg_type(t);
         return true;
       }
-      if (k == "ts") return scan::read(c, ts);
-      if (k == "data") {
+      if (scan::is(k, "ts")) return scan::read(c, ts);
+      if (scan::is(k, "data")) {
         if (has_data) return false;  // simdjson's pass 2 reads the first one
         has_data = true;
         if (c.peek('{')) return fast_data_object(c, entries.emplace_back());
@@ -648,7 +656,7 @@ class BybitCodecImpl final : public BybitCodec {
           return entries.size() < kMaxFastEntries && fast_data_object(c, entries.emplace_back());
         });
       }
-      if (k == "op" || k == "success") return false;
+      if (scan::is(k, "op") || scan::is(k, "success")) return false;
       return c.skip();
     });
     if (!ok || !c.end() || !has_topic || !has_data) return false;
@@ -841,9 +849,9 @@ class BybitCodecImpl final : public BybitCodec {
     if (st != DecodeStatus::kOk) return st;
     if (d.side.status != DecodeStatus::kOk) return d.side.status;
     core::Side side;
-    if (d.side.value == "Buy") {
+    if (scan::is(d.side.value, "Buy")) {
       side = core::Side::kBuy;
-    } else if (d.side.value == "Sell") {
+    } else if (scan::is(d.side.value, "Sell")) {
       side = core::Side::kSell;
     } else {
       return DecodeStatus::kUnknownMessage;
@@ -891,9 +899,9 @@ class BybitCodecImpl final : public BybitCodec {
     if (side.status != DecodeStatus::kOk) return side.status;
     // S is the POSITION side: Buy means a long position was liquidated (closed by a sell).
     core::Position position;
-    if (side.value == "Buy") {
+    if (scan::is(side.value, "Buy")) {
       position = core::Position::kLong;
-    } else if (side.value == "Sell") {
+    } else if (scan::is(side.value, "Sell")) {
       position = core::Position::kShort;
     } else {
       return DecodeStatus::kUnknownMessage;
@@ -1025,9 +1033,9 @@ DecodeStatus parse_instrument(od::value& v, ContractKind category_kind,
       read(field.value(), contract_type);
       if (contract_type.status == DecodeStatus::kOk) {
         const std::string_view ct = contract_type.value;
-        if (ct == "LinearPerpetual" || ct == "LinearFutures") {
+        if (scan::is(ct, "LinearPerpetual") || scan::is(ct, "LinearFutures")) {
           category_kind = ContractKind::kLinear;
-        } else if (ct == "InversePerpetual" || ct == "InverseFutures") {
+        } else if (scan::is(ct, "InversePerpetual") || scan::is(ct, "InverseFutures")) {
           category_kind = ContractKind::kInverse;
         } else {
           contract_type.status = DecodeStatus::kUnknownMessage;  // skip the entry

@@ -110,7 +110,7 @@ core::InstrumentSpec derived_spec(std::string_view symbol) {
   const bool linear = symbol.find("_USDC") != std::string_view::npos ||
                       symbol.find("_USDT") != std::string_view::npos;
   spec.kind = linear ? core::ContractKind::kLinear : core::ContractKind::kInverse;
-  spec.contract_value = linear ? 1.0 : (spec.asset == "BTC" ? 10.0 : 1.0);
+  spec.contract_value = linear ? 1.0 : (scan::is(spec.asset, "BTC") ? 10.0 : 1.0);
   spec.tracked = true;
   return spec;
 }
@@ -273,8 +273,8 @@ ChannelKind parse_channel(std::string_view channel, std::string_view& instrument
     const std::string_view middle = channel.substr(first + 1, last - first - 1);
     if (middle.find('.') == std::string_view::npos) instrument = middle;
   }
-  if (kind == "ticker") return ChannelKind::kTicker;
-  if (kind == "trades") return ChannelKind::kTrades;
+  if (scan::is(kind, "ticker")) return ChannelKind::kTicker;
+  if (scan::is(kind, "trades")) return ChannelKind::kTrades;
   return ChannelKind::kOther;
 }
 
@@ -565,18 +565,18 @@ class DeribitCodec final : public Codec {
 
   bool fast_decode(std::string_view frame, Frame& f, DecodeStatus& status) noexcept {
     scan::Cursor c(frame);
-    std::string_view key;
+    scan::Key key;
     // Root members up to "params", which must come after "method":"subscription".
     bool subscription = false;
     if (!c.consume('{')) return false;
     while (true) {
       if (!c.key(key)) return false;
-      if (key == "params") break;
-      if (key == "method") {
+      if (scan::is(key, "params")) break;
+      if (scan::is(key, "method")) {
         std::string_view method;
-        if (subscription || !c.string(method) || method != "subscription") return false;
+        if (subscription || !c.string(method) || !scan::is(method, "subscription")) return false;
         subscription = true;
-      } else if (key == "result" || key == "error" || !c.skip()) {
+      } else if (scan::is(key, "result") || scan::is(key, "error") || !c.skip()) {
         return false;
       }
       if (!c.consume(',')) return false;
@@ -587,8 +587,8 @@ class DeribitCodec final : public Codec {
     bool has_channel = false;
     while (true) {
       if (!c.key(key)) return false;
-      if (key == "data") break;
-      if (key == "channel") {
+      if (scan::is(key, "data")) break;
+      if (scan::is(key, "channel")) {
         if (has_channel || !c.string(channel)) return false;
         has_channel = true;
       } else if (!c.skip()) {
@@ -613,14 +613,14 @@ class DeribitCodec final : public Codec {
   bool fast_ticker(scan::Cursor& c, std::string_view instrument, Frame& f,
                    DecodeStatus& status) noexcept {
     TickerFields t;
-    const bool ok = c.object([&](std::string_view k) {
-      if (k == "timestamp") return scan::read(c, t.timestamp);
-      if (k == "instrument_name") return scan::read(c, t.name);
-      if (k == "open_interest") return fast_number(c, t.open_interest);
-      if (k == "mark_price") return fast_number(c, t.mark_price);
-      if (k == "index_price") return fast_number(c, t.index_price);
-      if (k == "current_funding") return fast_number(c, t.current_funding);
-      if (k == "funding_8h") return fast_number(c, t.funding_8h);
+    const bool ok = c.object([&](scan::Key k) {
+      if (scan::is(k, "timestamp")) return scan::read(c, t.timestamp);
+      if (scan::is(k, "instrument_name")) return scan::read(c, t.name);
+      if (scan::is(k, "open_interest")) return fast_number(c, t.open_interest);
+      if (scan::is(k, "mark_price")) return fast_number(c, t.mark_price);
+      if (scan::is(k, "index_price")) return fast_number(c, t.index_price);
+      if (scan::is(k, "current_funding")) return fast_number(c, t.current_funding);
+      if (scan::is(k, "funding_8h")) return fast_number(c, t.funding_8h);
       return c.skip();
     });
     if (!ok || !fast_tail(c)) return false;
@@ -641,14 +641,14 @@ class DeribitCodec final : public Codec {
     const bool ok = c.array([&] {
       if (trades.size() == kFastTrades) return false;
       TradeFields& tr = trades.emplace_back();
-      return c.object([&](std::string_view k) {
-        if (k == "trade_id") return scan::read(c, tr.trade_id);
-        if (k == "timestamp") return scan::read(c, tr.timestamp);
-        if (k == "instrument_name") return scan::read(c, tr.name);
-        if (k == "price") return fast_number(c, tr.price);
-        if (k == "amount") return fast_number(c, tr.amount);
-        if (k == "direction") return scan::read(c, tr.direction);
-        if (k == "liquidation") return scan::read(c, tr.liquidation);
+      return c.object([&](scan::Key k) {
+        if (scan::is(k, "trade_id")) return scan::read(c, tr.trade_id);
+        if (scan::is(k, "timestamp")) return scan::read(c, tr.timestamp);
+        if (scan::is(k, "instrument_name")) return scan::read(c, tr.name);
+        if (scan::is(k, "price")) return fast_number(c, tr.price);
+        if (scan::is(k, "amount")) return fast_number(c, tr.amount);
+        if (scan::is(k, "direction")) return scan::read(c, tr.direction);
+        if (scan::is(k, "liquidation")) return scan::read(c, tr.liquidation);
         return c.skip();
       });
     });
@@ -663,14 +663,15 @@ class DeribitCodec final : public Codec {
   /// The members after `data` in params and after params in the root, and the end of the
   /// frame: only keys the simdjson path ignores there.
   static bool fast_tail(scan::Cursor& c) noexcept {
-    std::string_view key;
+    scan::Key key;
     while (c.consume(',')) {
-      if (!c.key(key) || key == "channel" || key == "data" || !c.skip()) return false;
+      if (!c.key(key) || scan::is(key, "channel") || scan::is(key, "data") || !c.skip())
+        return false;
     }
     if (!c.consume('}')) return false;
     while (c.consume(',')) {
-      if (!c.key(key) || key == "method" || key == "params" || key == "result" ||
-          key == "error" || !c.skip()) {
+      if (!c.key(key) || scan::is(key, "method") || scan::is(key, "params") ||
+          scan::is(key, "result") || scan::is(key, "error") || !c.skip()) {
         return false;
       }
     }
@@ -688,7 +689,7 @@ class DeribitCodec final : public Codec {
   }
 
   DecodeStatus decode_params(od::object& params, std::string_view method, Frame& f) noexcept {
-    if (method == "heartbeat") {
+    if (scan::is(method, "heartbeat")) {
       f.label = kLabelControl;
       Slot<std::string_view> type;
       for (auto field_result : params) {
@@ -697,8 +698,8 @@ class DeribitCodec final : public Codec {
         if (field.key() == "type") read(field.value(), type);
       }
       if (type.status != DecodeStatus::kOk) return type.status;
-      if (type.value == "heartbeat") return DecodeStatus::kIgnored;
-      if (type.value != "test_request") return DecodeStatus::kUnknownMessage;
+      if (scan::is(type.value, "heartbeat")) return DecodeStatus::kIgnored;
+      if (!scan::is(type.value, "test_request")) return DecodeStatus::kUnknownMessage;
       // Without an answer "the API server will immediately close the connection".
       f.reply.assign(R"({"jsonrpc":"2.0","id":)");
       char digits[24];
@@ -709,7 +710,7 @@ class DeribitCodec final : public Codec {
       ++next_test_id_;
       return DecodeStatus::kIgnored;
     }
-    if (method != "subscription") return DecodeStatus::kUnknownMessage;
+    if (!scan::is(method, "subscription")) return DecodeStatus::kUnknownMessage;
 
     Slot<std::string_view> channel;
     bool data_seen = false;
@@ -915,9 +916,9 @@ class DeribitCodec final : public Codec {
     if (!(tr.price.value > 0.0) || !(tr.amount.value > 0.0)) return DecodeStatus::kBadNumber;
     if (tr.direction.status != DecodeStatus::kOk) return tr.direction.status;
     core::Side taker;
-    if (tr.direction.value == "buy") {
+    if (scan::is(tr.direction.value, "buy")) {
       taker = core::Side::kBuy;
-    } else if (tr.direction.value == "sell") {
+    } else if (scan::is(tr.direction.value, "sell")) {
       taker = core::Side::kSell;
     } else {
       return DecodeStatus::kUnknownMessage;
@@ -928,11 +929,11 @@ class DeribitCodec final : public Codec {
     if (tr.liquidation.seen()) {
       if (tr.liquidation.status != DecodeStatus::kOk) return tr.liquidation.status;
       const std::string_view l = tr.liquidation.value;
-      if (l == "T") {
+      if (scan::is(l, "T")) {
         taker_liquidated = true;
-      } else if (l == "M") {
+      } else if (scan::is(l, "M")) {
         maker_liquidated = true;
-      } else if (l == "MT" || l == "TM") {
+      } else if (scan::is(l, "MT") || scan::is(l, "TM")) {
         taker_liquidated = maker_liquidated = true;
       } else {
         return DecodeStatus::kUnknownMessage;
@@ -1090,13 +1091,13 @@ DecodeStatus parse_instrument(od::value& v, std::vector<core::InstrumentSpec>& o
   if (name.status != DecodeStatus::kOk || !valid_symbol(name.value) ||
       base.status != DecodeStatus::kOk || base.value.empty() ||
       contract_size.status != DecodeStatus::kOk || !(contract_size.value > 0.0) ||
-      period.status != DecodeStatus::kOk || period.value != "perpetual") {
+      period.status != DecodeStatus::kOk || !scan::is(period.value, "perpetual")) {
     return DecodeStatus::kOk;  // not a usable perpetual: skip it, keep the rest
   }
   core::ContractKind kind;
-  if (type.status == DecodeStatus::kOk && type.value == "reversed") {
+  if (type.status == DecodeStatus::kOk && scan::is(type.value, "reversed")) {
     kind = core::ContractKind::kInverse;
-  } else if (type.status == DecodeStatus::kOk && type.value == "linear") {
+  } else if (type.status == DecodeStatus::kOk && scan::is(type.value, "linear")) {
     kind = core::ContractKind::kLinear;
   } else if (settlement.status == DecodeStatus::kOk) {
     // Older answers lack instrument_type: coin-settled means inverse.

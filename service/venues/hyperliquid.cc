@@ -485,23 +485,23 @@ class HyperliquidCodec final : public Codec {
 
     const std::string_view c = channel.value;
     if (is_data_channel(c)) {
-      f.label = c == "trades" ? kLabelTrade : kLabelOpenInterest;
+      f.label = scan::is(c, "trades") ? kLabelTrade : kLabelOpenInterest;
       if (!has_data) return DecodeStatus::kMissingField;
       if (deferred_status != DecodeStatus::kOk) return deferred_status;
       if (!deferred.empty()) return decode_deferred(deferred, c, f);
       return data_status;
     }
     f.label = kLabelControl;
-    if (c == "pong" || c == "subscriptionResponse") return DecodeStatus::kIgnored;
+    if (scan::is(c, "pong") || scan::is(c, "subscriptionResponse")) return DecodeStatus::kIgnored;
     // {"channel":"error","data":"Invalid subscription ..."}
-    if (c == "error") return DecodeStatus::kVenueError;
+    if (scan::is(c, "error")) return DecodeStatus::kVenueError;
     if (known_unused_channel(c)) return DecodeStatus::kIgnored;
     f.label = "unknown";
     return DecodeStatus::kUnknownMessage;
   }
 
   static bool is_data_channel(std::string_view c) noexcept {
-    return c == "activeAssetCtx" || c == "trades";
+    return scan::is(c, "activeAssetCtx") || scan::is(c, "trades");
   }
 
   /// The raw text of an object or array value (consuming it); kWrongType for a scalar.
@@ -542,7 +542,7 @@ class HyperliquidCodec final : public Codec {
 
   template <typename Value>
   DecodeStatus decode_data(Value& value, std::string_view channel, Frame& f) noexcept {
-    if (channel == "trades") {
+    if (scan::is(channel, "trades")) {
       od::array arr;
       if (auto err = value.get_array().get(arr)) return status_of(err);
       return decode_trades(arr, f);
@@ -690,9 +690,9 @@ class HyperliquidCodec final : public Codec {
     if (t.time.status != DecodeStatus::kOk) return t.time.status;
     if (t.tid.status != DecodeStatus::kOk) return t.tid.status;  // the dedupe key needs it
     core::Side taker;
-    if (t.side.value == "B") {
+    if (scan::is(t.side.value, "B")) {
       taker = core::Side::kBuy;  // the aggressor bought
-    } else if (t.side.value == "A") {
+    } else if (scan::is(t.side.value, "A")) {
       taker = core::Side::kSell;  // the aggressor sold (hit the ask side's bids)
     } else {
       return DecodeStatus::kUnknownMessage;
@@ -742,13 +742,13 @@ class HyperliquidCodec final : public Codec {
 
   bool fast_decode(std::string_view frame, Frame& f, DecodeStatus& status) noexcept {
     scan::Cursor c(frame);
-    std::string_view key;
+    scan::Key key;
     std::string_view channel;
-    if (!c.consume('{') || !c.key(key) || key != "channel" || !c.string(channel) ||
-        !c.consume(',') || !c.key(key) || key != "data") {
+    if (!c.consume('{') || !c.key(key) || !scan::is(key, "channel") || !c.string(channel) ||
+        !c.consume(',') || !c.key(key) || !scan::is(key, "data")) {
       return false;
     }
-    if (channel == "trades") {
+    if (scan::is(channel, "trades")) {
       std::size_t n = 0;
       const bool ok = c.array([&] {
         if (n == kFastTrades) return false;
@@ -758,12 +758,12 @@ class HyperliquidCodec final : public Codec {
       if (!ok || !c.consume('}') || !c.end()) return false;
       // decode_trades, over the items read.
       status = decode_each(n, [&](std::size_t i) { return decode_trade(fast_trades_[i], f); });
-    } else if (channel == "activeAssetCtx") {
+    } else if (scan::is(channel, "activeAssetCtx")) {
       Slot<std::string_view> coin;
       CtxFields ctx;
-      const bool ok = c.object([&](std::string_view k) {
-        if (k == "coin") return scan::read(c, coin);
-        if (k == "ctx") return fast_ctx(c, ctx);
+      const bool ok = c.object([&](scan::Key k) {
+        if (scan::is(k, "coin")) return scan::read(c, coin);
+        if (scan::is(k, "ctx")) return fast_ctx(c, ctx);
         return c.skip();
       });
       if (!ok || !c.consume('}') || !c.end()) return false;
@@ -772,7 +772,7 @@ class HyperliquidCodec final : public Codec {
       return false;
     }
     // As decode_frame: an error leaves the label unknown.
-    if (!is_error(status)) f.label = channel == "trades" ? kLabelTrade : kLabelOpenInterest;
+    if (!is_error(status)) f.label = scan::is(channel, "trades") ? kLabelTrade : kLabelOpenInterest;
     ++fast_frames_;
     return true;
   }
@@ -801,24 +801,24 @@ class HyperliquidCodec final : public Codec {
 
   /// One `trades` item, as read_trade reads it (a repeated key: the last one wins).
   static bool fast_trade(scan::Cursor& c, TradeFields& t) noexcept {
-    return c.object([&](std::string_view k) {
-      if (k == "coin") return scan::read(c, t.coin);
-      if (k == "side") return scan::read(c, t.side);
-      if (k == "px") return scan::read(c, t.px);
-      if (k == "sz") return scan::read(c, t.sz);
-      if (k == "time") return fast_positive(c, t.time);
-      if (k == "tid") return fast_positive(c, t.tid);
+    return c.object([&](scan::Key k) {
+      if (scan::is(k, "coin")) return scan::read(c, t.coin);
+      if (scan::is(k, "side")) return scan::read(c, t.side);
+      if (scan::is(k, "px")) return scan::read(c, t.px);
+      if (scan::is(k, "sz")) return scan::read(c, t.sz);
+      if (scan::is(k, "time")) return fast_positive(c, t.time);
+      if (scan::is(k, "tid")) return fast_positive(c, t.tid);
       return c.skip();
     });
   }
 
   /// The `ctx` object, as read_ctx reads it: a repeated `ctx` adds to the same fields.
   static bool fast_ctx(scan::Cursor& c, CtxFields& ctx) noexcept {
-    const bool ok = c.object([&](std::string_view k) {
-      if (k == "funding") return fast_nullable(c, ctx.funding);
-      if (k == "openInterest") return fast_nullable(c, ctx.open_interest);
-      if (k == "markPx") return fast_nullable(c, ctx.mark);
-      if (k == "oraclePx") return fast_nullable(c, ctx.oracle);
+    const bool ok = c.object([&](scan::Key k) {
+      if (scan::is(k, "funding")) return fast_nullable(c, ctx.funding);
+      if (scan::is(k, "openInterest")) return fast_nullable(c, ctx.open_interest);
+      if (scan::is(k, "markPx")) return fast_nullable(c, ctx.mark);
+      if (scan::is(k, "oraclePx")) return fast_nullable(c, ctx.oracle);
       return c.skip();
     });
     if (ok) ctx.status = DecodeStatus::kOk;

@@ -28,6 +28,56 @@
 
 namespace levdyn::venues::scan {
 
+/// The first L bytes of `a` and `b` are equal: word loads (two overlapping ones for L up to
+/// 16), never a memcmp call, which GCC emits for some lengths in large functions.
+template <std::size_t L>
+[[nodiscard]] [[gnu::always_inline]] inline bool same_bytes(const char* a, const char* b) noexcept {
+  auto load = [](const char* p, auto word) {
+    std::memcpy(&word, p, sizeof word);
+    return word;
+  };
+  if constexpr (L == 0) {
+    return true;
+  } else if constexpr (L < 4) {
+    bool same = true;
+    for (std::size_t i = 0; i < L; ++i) same &= a[i] == b[i];
+    return same;
+  } else if constexpr (L <= 8) {
+    return load(a, std::uint32_t{}) == load(b, std::uint32_t{}) &&
+           load(a + L - 4, std::uint32_t{}) == load(b + L - 4, std::uint32_t{});
+  } else if constexpr (L <= 16) {
+    return load(a, std::uint64_t{}) == load(b, std::uint64_t{}) &&
+           load(a + L - 8, std::uint64_t{}) == load(b + L - 8, std::uint64_t{});
+  } else {
+    return same_bytes<16>(a, b) && same_bytes<L - 16>(a + 16, b + 16);
+  }
+}
+
+/// A string equals a literal: `is(s, "buy")`, as same_bytes compares.
+template <std::size_t N>
+[[nodiscard]] [[gnu::always_inline]] inline bool is(std::string_view s,
+                                                    const char (&literal)[N]) noexcept {
+  return s.size() == N - 1 && same_bytes<N - 1>(s.data(), literal);
+}
+
+/// An object key as the fast paths compare it. `k == "literal"` is a length check and one or
+/// two word compares, inlined however large the calling function is: std::string_view's
+/// operator== stays an out-of-line compare and memcmp call in the codecs' large functions,
+/// which cost a tenth of a mixed decode.
+struct Key {
+  std::string_view text;
+
+  template <std::size_t N>
+  [[nodiscard]] [[gnu::always_inline]] bool operator==(const char (&literal)[N]) const noexcept {
+    return text.size() == N - 1 && same_bytes<N - 1>(text.data(), literal);
+  }
+  [[nodiscard]] bool operator==(std::string_view other) const noexcept { return text == other; }
+  [[nodiscard]] std::size_t size() const noexcept { return text.size(); }
+  [[nodiscard]] bool empty() const noexcept { return text.empty(); }
+  [[nodiscard]] char operator[](std::size_t i) const noexcept { return text[i]; }
+  operator std::string_view() const noexcept { return text; }  // NOLINT: a key is its text
+};
+
 class Cursor {
  public:
   static constexpr int kMaxDepth = 32;
@@ -79,8 +129,8 @@ class Cursor {
   }
 
   /// An object key and its colon.
-  [[nodiscard]] [[gnu::always_inline]] bool key(std::string_view& out) noexcept {
-    return string(out) && consume(':');
+  [[nodiscard]] [[gnu::always_inline]] bool key(Key& out) noexcept {
+    return string(out.text) && consume(':');
   }
 
   /// An integer in JSON grammar that fits an int64 (no fraction, no exponent).
@@ -143,7 +193,7 @@ class Cursor {
     if (!consume('{')) return false;
     if (consume('}')) return true;
     do {
-      std::string_view k;
+      Key k;
       if (!key(k) || !member(k)) return false;
     } while (consume(','));
     return consume('}');
@@ -225,7 +275,7 @@ class Cursor {
         return string(s);
       }
       case '{':
-        return object([&](std::string_view) { return skip_value(depth + 1); });
+        return object([&](Key) { return skip_value(depth + 1); });
       case '[':
         return array([&] { return skip_value(depth + 1); });
       case 't':

@@ -264,28 +264,28 @@ struct DetailFields {
 
 /// The slot decode_item reads `key` into, or null (`details` included: it is read apart).
 Slot* data_slot(DataFields& d, std::string_view key) noexcept {
-  if (key == "instId") return &d.inst_id;
-  if (key == "ts") return &d.ts;
-  if (key == "px") return &d.px;
-  if (key == "sz") return &d.sz;
-  if (key == "side") return &d.side;
-  if (key == "markPx") return &d.mark_px;
-  if (key == "oi") return &d.oi;
-  if (key == "oiCcy") return &d.oi_ccy;
-  if (key == "oiUsd") return &d.oi_usd;
-  if (key == "fundingRate") return &d.funding_rate;
-  if (key == "fundingTime") return &d.funding_time;
-  if (key == "nextFundingTime") return &d.next_funding_time;
+  if (scan::is(key, "instId")) return &d.inst_id;
+  if (scan::is(key, "ts")) return &d.ts;
+  if (scan::is(key, "px")) return &d.px;
+  if (scan::is(key, "sz")) return &d.sz;
+  if (scan::is(key, "side")) return &d.side;
+  if (scan::is(key, "markPx")) return &d.mark_px;
+  if (scan::is(key, "oi")) return &d.oi;
+  if (scan::is(key, "oiCcy")) return &d.oi_ccy;
+  if (scan::is(key, "oiUsd")) return &d.oi_usd;
+  if (scan::is(key, "fundingRate")) return &d.funding_rate;
+  if (scan::is(key, "fundingTime")) return &d.funding_time;
+  if (scan::is(key, "nextFundingTime")) return &d.next_funding_time;
   return nullptr;
 }
 
 /// The slot read_detail reads `key` into, or null.
 Slot* detail_slot(DetailFields& d, std::string_view key) noexcept {
-  if (key == "side") return &d.side;
-  if (key == "posSide") return &d.pos_side;
-  if (key == "sz") return &d.sz;
-  if (key == "bkPx") return &d.bk_px;
-  if (key == "ts") return &d.ts;
+  if (scan::is(key, "side")) return &d.side;
+  if (scan::is(key, "posSide")) return &d.pos_side;
+  if (scan::is(key, "sz")) return &d.sz;
+  if (scan::is(key, "bkPx")) return &d.bk_px;
+  if (scan::is(key, "ts")) return &d.ts;
   return nullptr;
 }
 
@@ -320,19 +320,19 @@ enum class ChannelKind : std::uint8_t {
 };
 
 bool channel_kind(std::string_view name, ChannelKind& kind, std::string_view& label) noexcept {
-  if (name == "open-interest") {
+  if (scan::is(name, "open-interest")) {
     kind = ChannelKind::kOpenInterest;
     label = kLabelOpenInterest;
-  } else if (name == "mark-price") {
+  } else if (scan::is(name, "mark-price")) {
     kind = ChannelKind::kMarkPrice;
     label = kLabelMarkPrice;
-  } else if (name == "trades") {
+  } else if (scan::is(name, "trades")) {
     kind = ChannelKind::kTrades;
     label = kLabelTrade;
-  } else if (name == "funding-rate") {
+  } else if (scan::is(name, "funding-rate")) {
     kind = ChannelKind::kFundingRate;
     label = kLabelMarkPrice;
-  } else if (name == "liquidation-orders") {
+  } else if (scan::is(name, "liquidation-orders")) {
     kind = ChannelKind::kLiquidations;
     label = kLabelLiquidation;
   } else {
@@ -342,9 +342,9 @@ bool channel_kind(std::string_view name, ChannelKind& kind, std::string_view& la
 }
 
 DecodeStatus parse_side(std::string_view s, core::Side& side) noexcept {
-  if (s == "buy") {
+  if (scan::is(s, "buy")) {
     side = core::Side::kBuy;
-  } else if (s == "sell") {
+  } else if (scan::is(s, "sell")) {
     side = core::Side::kSell;
   } else {
     return DecodeStatus::kUnknownMessage;
@@ -417,7 +417,7 @@ class OkxCodec final : public Codec {
   DecodeResult decode(std::string_view frame, const FrameMeta& meta,
                       std::vector<core::NormalizedEvent>& out,
                       std::string& /*reply*/) noexcept override {
-    if (frame == "pong") return DecodeResult{DecodeStatus::kIgnored, kLabelControl};
+    if (scan::is(frame, "pong")) return DecodeResult{DecodeStatus::kIgnored, kLabelControl};
     const std::size_t mark = out.size();
     Frame f{meta, out, "unknown"};
     const DecodeStatus status = decode_frame(frame, f);
@@ -531,9 +531,11 @@ class OkxCodec final : public Codec {
       f.label = kLabelControl;
       if (event.status != DecodeStatus::kOk) return event.status;
       const std::string_view e = event.value;
-      if (e == "error") return DecodeStatus::kVenueError;  // {"event":"error","code":"60012",…}
+      if (scan::is(e, "error"))
+        return DecodeStatus::kVenueError;  // {"event":"error","code":"60012",…}
       // Acks, the upgrade notice and the connection-count report.
-      if (e == "subscribe" || e == "unsubscribe" || e == "notice" || e == "channel-conn-count") {
+      if (scan::is(e, "subscribe") || scan::is(e, "unsubscribe") || scan::is(e, "notice") ||
+          scan::is(e, "channel-conn-count")) {
         return DecodeStatus::kIgnored;
       }
       return DecodeStatus::kUnknownMessage;
@@ -572,19 +574,19 @@ class OkxCodec final : public Codec {
     std::string_view label;
     bool has_arg = false;
     bool has_data = false;
-    const bool read = c.object([&](std::string_view k) {
-      if (k == "arg") {
+    const bool read = c.object([&](scan::Key k) {
+      if (scan::is(k, "arg")) {
         if (has_arg) return false;
         has_arg = true;
         Slot channel;
         return fast_arg(c, channel) && channel.seen() && channel_kind(channel.value, kind, label);
       }
-      if (k == "data") {
+      if (scan::is(k, "data")) {
         if (!has_arg || has_data) return false;
         has_data = true;
         return fast_data(c, kind, ff);
       }
-      return k != "event" && c.skip();  // an event is a control frame
+      return !scan::is(k, "event") && c.skip();  // an event is a control frame
     });
     if (!read || !has_data || !c.end()) return false;
 
@@ -600,9 +602,8 @@ class OkxCodec final : public Codec {
 
   /// The `arg` object as read_arg reads it: `channel` (a string), the rest only validated.
   static bool fast_arg(scan::Cursor& c, Slot& channel) noexcept {
-    return c.object([&](std::string_view k) {
-      return k == "channel" ? scan::read(c, channel) : c.skip();
-    });
+    return c.object(
+        [&](scan::Key k) { return scan::is(k, "channel") ? scan::read(c, channel) : c.skip(); });
   }
 
   /// The `data` array: objects, each into a FastItem; for liquidation-orders, the entries of
@@ -612,8 +613,8 @@ class OkxCodec final : public Codec {
       if (ff.item_count == kFastItems) return false;
       FastItem& item = ff.items[ff.item_count++].emplace();
       item.first_detail = ff.detail_count;
-      return c.object([&](std::string_view k) {
-        if (k == "details" && kind == ChannelKind::kLiquidations) {
+      return c.object([&](scan::Key k) {
+        if (scan::is(k, "details") && kind == ChannelKind::kLiquidations) {
           if (item.fields.has_details) return false;  // decode_liquidations reads the first
           item.fields.has_details = true;
           return fast_details(c, ff, item);
@@ -630,7 +631,7 @@ class OkxCodec final : public Codec {
       if (ff.detail_count == kFastDetails) return false;
       DetailFields& d = ff.details[ff.detail_count++].emplace();
       ++item.detail_count;
-      return c.object([&](std::string_view k) {
+      return c.object([&](scan::Key k) {
         Slot* const slot = detail_slot(d, k);
         return slot != nullptr ? scan::read(c, *slot) : c.skip();
       });
@@ -945,11 +946,11 @@ class OkxCodec final : public Codec {
     if (d.pos_side.seen()) {
       if (d.pos_side.status != DecodeStatus::kOk) return d.pos_side.status;
       const std::string_view ps = d.pos_side.value;
-      if (ps == "long") {
+      if (scan::is(ps, "long")) {
         position = core::Position::kLong;
-      } else if (ps == "short") {
+      } else if (scan::is(ps, "short")) {
         position = core::Position::kShort;
-      } else if (ps != "net" && !ps.empty()) {
+      } else if (!scan::is(ps, "net") && !ps.empty()) {
         return DecodeStatus::kUnknownMessage;
       }
     }
@@ -1122,9 +1123,9 @@ DecodeStatus parse_instrument(od::value& v, std::vector<core::InstrumentSpec>& o
   }
   if (ct_type.status != DecodeStatus::kOk) return DecodeStatus::kOk;
   core::ContractKind kind;
-  if (ct_type.value == "linear") {
+  if (scan::is(ct_type.value, "linear")) {
     kind = core::ContractKind::kLinear;
-  } else if (ct_type.value == "inverse") {
+  } else if (scan::is(ct_type.value, "inverse")) {
     kind = core::ContractKind::kInverse;
   } else {
     return DecodeStatus::kOk;  // not a SWAP contract kind we can value
@@ -1182,7 +1183,7 @@ DecodeStatus parse_instruments(std::string_view body, std::vector<core::Instrume
       Slot code;
       read(field.value(), code);
       if (code.status == DecodeStatus::kMalformedJson) return code.status;
-      if (code.status != DecodeStatus::kOk || code.value != "0") venue_error = true;
+      if (code.status != DecodeStatus::kOk || !scan::is(code.value, "0")) venue_error = true;
     }
   }
   if (!at_document_end(doc)) return DecodeStatus::kMalformedJson;
