@@ -103,6 +103,10 @@ class Cursor {
 
   /// Skips whitespace, then consumes `c`.
   [[nodiscard]] [[gnu::always_inline]] bool consume(char c) noexcept {
+    if (p_ != end_ && *p_ == c) [[likely]] {  // venues send frames without whitespace
+      ++p_;
+      return true;
+    }
     skip_ws();
     if (p_ == end_ || *p_ != c) return false;
     ++p_;
@@ -137,14 +141,11 @@ class Cursor {
   [[nodiscard]] bool int64(std::int64_t& out) noexcept {
     skip_ws();
     const char* const start = p_;
-    const bool negative = p_ != end_ && *p_ == '-';
-    const char* const digits = p_ + (negative ? 1 : 0);
-    if (!number_token() || fraction_or_exponent_) return false;
-    const auto n = p_ - digits;
-    if (n <= 18) {  // cannot overflow
-      std::int64_t v = 0;
-      for (const char* q = digits; q != p_; ++q) v = v * 10 + (*q - '0');
-      out = negative ? -v : v;
+    Digits d;
+    if (!number_token(d) || d.fraction != 0 || d.exponent) return false;
+    if (d.count <= 18) {  // cannot overflow
+      const auto v = static_cast<std::int64_t>(d.mantissa);
+      out = d.negative ? -v : v;
       return true;
     }
     const auto [ptr, ec] = std::from_chars(start, p_, out);
@@ -156,13 +157,18 @@ class Cursor {
   [[nodiscard]] bool number(double& out) noexcept {
     skip_ws();
     const char* const start = p_;
-    if (!number_token()) return false;
-    const std::string_view token(start, static_cast<std::size_t>(p_ - start));
-    if (!detail::fast_decimal(token, out)) {  // the same double, without from_chars' cost
+    Digits d;
+    if (!number_token(d)) return false;
+    if (!d.exponent && d.count <= 19 && d.mantissa <= (std::uint64_t{1} << 53) &&
+        d.fraction <= 22) {
+      // As detail::fast_decimal (Clinger's fast path): the digits were read once, here.
+      const double v = static_cast<double>(d.mantissa) / detail::kPow10[d.fraction];
+      out = d.negative ? -v : v;
+    } else {
       const auto [ptr, ec] = std::from_chars(start, p_, out);
       if (ec != std::errc() || ptr != p_ || !std::isfinite(out)) return false;
     }
-    return !(out == 0.0 && *start == '-');
+    return !(out == 0.0 && d.negative);
   }
 
   [[nodiscard]] bool boolean(bool& out) noexcept {
@@ -217,8 +223,9 @@ class Cursor {
   }
 
  private:
+  /// Spaces only: the constructor refused every other whitespace byte (they are controls).
   [[gnu::always_inline]] void skip_ws() noexcept {
-    while (p_ != end_ && (*p_ == ' ' || *p_ == '\n' || *p_ == '\r' || *p_ == '\t')) ++p_;
+    while (p_ != end_ && *p_ == ' ') ++p_;
   }
 
   bool literal(std::string_view word) noexcept {
@@ -234,29 +241,52 @@ class Cursor {
   [[nodiscard]] bool delimited() const noexcept {
     if (p_ == end_) return true;
     const char c = *p_;
-    return c == ',' || c == '}' || c == ']' || c == ' ' || c == '\n' || c == '\r' || c == '\t';
+    return c == ',' || c == '}' || c == ']' || c == ' ';  // no other whitespace (see skip_ws)
   }
 
   static bool digit(char c) noexcept { return static_cast<unsigned>(c - '0') < 10; }
 
-  /// -?(0|[1-9][0-9]*)(\.[0-9]+)?([eE][+-]?[0-9]+)? followed by a delimiter.
-  bool number_token() noexcept {
-    fraction_or_exponent_ = false;
-    if (p_ != end_ && *p_ == '-') ++p_;
+  /// What number_token read: the digits of the integer and fraction parts as one integer
+  /// (exact while count <= 19), how many of them are the fraction's, and the sign.
+  struct Digits {
+    std::uint64_t mantissa = 0;
+    int count = 0;
+    int fraction = 0;
+    bool negative = false;
+    bool exponent = false;
+  };
+
+  /// -?(0|[1-9][0-9]*)(\.[0-9]+)?([eE][+-]?[0-9]+)? followed by a delimiter, its digits
+  /// accumulated on the way.
+  [[gnu::always_inline]] bool number_token(Digits& d) noexcept {
+    if (p_ != end_ && *p_ == '-') {
+      d.negative = true;
+      ++p_;
+    }
     if (p_ == end_ || !digit(*p_)) return false;
     if (*p_ == '0') {
       ++p_;
+      d.count = 1;
     } else {
-      while (p_ != end_ && digit(*p_)) ++p_;
+      do {
+        d.mantissa = d.mantissa * 10 + static_cast<unsigned>(*p_ - '0');
+        ++d.count;
+        ++p_;
+      } while (p_ != end_ && digit(*p_));
     }
     if (p_ != end_ && *p_ == '.') {
-      fraction_or_exponent_ = true;
       ++p_;
       if (p_ == end_ || !digit(*p_)) return false;
-      while (p_ != end_ && digit(*p_)) ++p_;
+      const char* const first = p_;
+      do {
+        d.mantissa = d.mantissa * 10 + static_cast<unsigned>(*p_ - '0');
+        ++p_;
+      } while (p_ != end_ && digit(*p_));
+      d.fraction = static_cast<int>(p_ - first);
+      d.count += d.fraction;
     }
     if (p_ != end_ && (*p_ == 'e' || *p_ == 'E')) {
-      fraction_or_exponent_ = true;
+      d.exponent = true;
       ++p_;
       if (p_ != end_ && (*p_ == '+' || *p_ == '-')) ++p_;
       if (p_ == end_ || !digit(*p_)) return false;
@@ -284,8 +314,10 @@ class Cursor {
         return literal("false");
       case 'n':
         return literal("null");
-      default:
-        return number_token();
+      default: {
+        Digits d;
+        return number_token(d);
+      }
     }
   }
 
@@ -333,7 +365,6 @@ class Cursor {
   const char* p_;
   const char* const end_;
   bool usable_ = true;
-  bool fraction_or_exponent_ = false;
   std::size_t words_ = 0;
   std::uint64_t quotes_[kMaxBytes / 64];
 };
