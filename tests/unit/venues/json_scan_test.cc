@@ -6,8 +6,11 @@
 
 #include <gtest/gtest.h>
 
+#include <charconv>
 #include <cstdint>
+#include <random>
 #include <string>
+#include <utility>
 #include <string_view>
 #include <vector>
 
@@ -145,6 +148,78 @@ TEST(JsonScanTest, ReadMarksASlotOnlyWhenTheValueHasItsType) {
   StringSlot other;
   EXPECT_FALSE(read(d, other));
   EXPECT_EQ(other.status, DecodeStatus::kMissingField);
+}
+
+/// Checks is(s, literal) and Key == literal against std::string_view == for one literal
+/// length: equal text, a difference at each position, and one byte shorter and longer.
+template <std::size_t N>
+void check_literal_length() {
+  char literal[N];
+  for (std::size_t i = 0; i + 1 < N; ++i) literal[i] = static_cast<char>('a' + i % 26);
+  literal[N - 1] = '\0';
+  const std::string same(literal, N - 1);
+  std::vector<std::string> texts = {same, same + "x", same.substr(0, N > 1 ? N - 2 : 0)};
+  for (std::size_t i = 0; i + 1 < N; ++i) {
+    std::string t = same;
+    t[i] = 'Z';
+    texts.push_back(t);
+  }
+  for (const std::string& t : texts) {
+    const bool expected = std::string_view(t) == std::string_view(literal, N - 1);
+    EXPECT_EQ(is(t, literal), expected) << "length " << N - 1 << ", text " << t;
+    EXPECT_EQ(Key{t} == literal, expected) << "length " << N - 1 << ", text " << t;
+  }
+}
+
+template <std::size_t... N>
+void check_literal_lengths(std::index_sequence<N...>) {
+  (check_literal_length<N + 1>(), ...);
+}
+
+// Verifies the word-load literal compares (lengths 0 to 40: one word, two overlapping words,
+// and the 16-byte steps beyond) agree with std::string_view's ==.
+TEST(JsonScanTest, LiteralComparesAgreeWithStringView) {
+  check_literal_lengths(std::make_index_sequence<41>());
+}
+
+// Verifies number() and int64() give std::from_chars' value for random decimals and integers:
+// the digits are accumulated in one pass and converted on Clinger's fast path when exact.
+TEST(JsonScanTest, NumbersReadAsFromCharsReadsThem) {
+  std::mt19937_64 rng(11);
+  for (int n = 0; n < 200000; ++n) {
+    std::string text;
+    if (rng() % 4 == 0) text += '-';
+    const int int_digits = 1 + static_cast<int>(rng() % 12);
+    text += static_cast<char>('1' + rng() % 9);
+    for (int i = 1; i < int_digits; ++i) text += static_cast<char>('0' + rng() % 10);
+    if (rng() % 8 == 0) text = text[0] == '-' ? "-0" : "0";
+    const bool integer = rng() % 3 == 0;
+    if (!integer) {
+      text += '.';
+      const int frac_digits = 1 + static_cast<int>(rng() % 16);
+      for (int i = 0; i < frac_digits; ++i) text += static_cast<char>('0' + rng() % 10);
+    }
+    if (rng() % 10 == 0) text += "e" + std::to_string(static_cast<int>(rng() % 40) - 20);
+    double expected = 0;
+    std::from_chars(text.data(), text.data() + text.size(), expected);
+    const Frame f(text);
+    Cursor c(f.view());
+    double d = 0;
+    if (expected == 0.0 && text[0] == '-') {
+      EXPECT_FALSE(c.number(d)) << text;  // negative zero is refused
+      continue;
+    }
+    ASSERT_TRUE(c.number(d) && c.end()) << text;
+    EXPECT_EQ(d, expected) << text;
+    if (integer && text.find('e') == std::string::npos) {
+      std::int64_t expected_int = 0;
+      std::from_chars(text.data(), text.data() + text.size(), expected_int);
+      Cursor ci(f.view());
+      std::int64_t v = 0;
+      ASSERT_TRUE(ci.int64(v) && ci.end()) << text;
+      EXPECT_EQ(v, expected_int) << text;
+    }
+  }
 }
 
 }  // namespace
