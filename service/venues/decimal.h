@@ -20,6 +20,17 @@ inline constexpr double kPow10[] = {1e0,  1e1,  1e2,  1e3,  1e4,  1e5,  1e6,  1e
                                     1e8,  1e9,  1e10, 1e11, 1e12, 1e13, 1e14, 1e15,
                                     1e16, 1e17, 1e18, 1e19, 1e20, 1e21, 1e22};
 
+/// m / 10^fraction, negated when `negative`, when `count` digits (at most 19) make m exact in
+/// a double and 10^fraction is exact too: then one IEEE division rounds correctly (Clinger's
+/// fast path). False otherwise, and `out` is unchanged.
+inline bool exact_decimal(std::uint64_t m, int count, int fraction, bool negative,
+                          double& out) noexcept {
+  if (count > 19 || m > (std::uint64_t{1} << 53) || fraction > 22) return false;
+  const double v = static_cast<double>(m) / kPow10[fraction];
+  out = negative ? -v : v;
+  return true;
+}
+
 /// The common shape `-?digits(.digits)?` with at most 19 digits, whose digits as an integer m
 /// fit in 53 bits and whose fraction has at most 22 digits: then m and 10^k are exact doubles
 /// and one IEEE division rounds m / 10^k correctly, the same double std::from_chars returns
@@ -47,10 +58,7 @@ inline bool fast_decimal(std::string_view s, double& out) noexcept {
     fraction = static_cast<int>(p - frac_start);
     if (fraction == 0 || p != end) return false;  // "1.", "1.5x"
   }
-  if (digits > 19 || m > (std::uint64_t{1} << 53) || fraction > 22) return false;
-  const double v = static_cast<double>(m) / kPow10[fraction];
-  out = negative ? -v : v;
-  return true;
+  return exact_decimal(m, digits, fraction, negative, out);
 }
 
 }  // namespace detail

@@ -69,7 +69,7 @@ struct Key {
 
   template <std::size_t N>
   [[nodiscard]] [[gnu::always_inline]] bool operator==(const char (&literal)[N]) const noexcept {
-    return text.size() == N - 1 && same_bytes<N - 1>(text.data(), literal);
+    return is(text, literal);
   }
   [[nodiscard]] bool operator==(std::string_view other) const noexcept { return text == other; }
   [[nodiscard]] std::size_t size() const noexcept { return text.size(); }
@@ -159,12 +159,8 @@ class Cursor {
     const char* const start = p_;
     Digits d;
     if (!number_token(d)) return false;
-    if (!d.exponent && d.count <= 19 && d.mantissa <= (std::uint64_t{1} << 53) &&
-        d.fraction <= 22) {
-      // As detail::fast_decimal (Clinger's fast path): the digits were read once, here.
-      const double v = static_cast<double>(d.mantissa) / detail::kPow10[d.fraction];
-      out = d.negative ? -v : v;
-    } else {
+    // The digits were read once, by number_token; Clinger's fast path when exact.
+    if (d.exponent || !detail::exact_decimal(d.mantissa, d.count, d.fraction, d.negative, out)) {
       const auto [ptr, ec] = std::from_chars(start, p_, out);
       if (ec != std::errc() || ptr != p_ || !std::isfinite(out)) return false;
     }
