@@ -1,5 +1,6 @@
 #include "service/app/config.h"
 
+#include <sched.h>
 #include <yaml-cpp/yaml.h>
 
 #include <algorithm>
@@ -215,6 +216,11 @@ std::vector<Leaf> schema() {
     c.feed_threads = static_cast<int>(to_int(n, p, 1, 16));
   });
   add("threads.engine_spin", [](Config& c, const YAML::Node& n, const std::string& p) {
+    if (n.IsScalar() && n.Scalar() == "auto") {
+      c.engine_spin = std::chrono::milliseconds{0};
+      c.engine_spin_set = false;
+      return;
+    }
     c.engine_spin = to_duration(n, p, /*allow_zero=*/true);
     c.engine_spin_set = true;
   });
@@ -316,6 +322,19 @@ std::string format_duration(std::chrono::milliseconds d) {
   if (ms != 0 && ms % 60'000 == 0) return std::to_string(ms / 60'000) + "m";
   if (ms != 0 && ms % 1000 == 0) return std::to_string(ms / 1000) + "s";
   return std::to_string(ms) + "ms";
+}
+
+std::chrono::milliseconds effective_engine_spin(const Config& config, int cpus) noexcept {
+  if (config.engine_spin_set) return config.engine_spin;
+  // Spinning on the only CPU would take it from the feed thread that has to wake the engine.
+  return cpus >= 2 ? std::chrono::milliseconds{200} : std::chrono::milliseconds{0};
+}
+
+int usable_cpus() noexcept {
+  cpu_set_t set;
+  CPU_ZERO(&set);
+  if (sched_getaffinity(0, sizeof(set), &set) != 0) return 1;
+  return std::max(1, CPU_COUNT(&set));
 }
 
 void check_listen(const std::string& key, const std::string& value) {

@@ -70,13 +70,14 @@ struct Config {
   std::chrono::milliseconds stream_interval{1000};
   int feed_threads = 1;
   /// threads.engine_spin: how long the engine thread spins after its last event before it
-  /// yields and parks. 0 (default): 50 us, so an idle engine costs no CPU; a frame that finds it
-  /// parked waits for a futex wake-up (tens of µs on a VM). Longer (e.g. 200ms) keeps it
-  /// spinning while ingest is live — the one spinning thread a 2-core machine can afford —
-  /// for microseconds of pipeline latency, at the cost of a core. `levdyn demo` uses 200ms
-  /// unless it is set.
+  /// yields and parks. Unset or `auto` (default): 200ms on a machine with 2 or more usable CPUs,
+  /// so the engine keeps spinning while ingest is live — the one spinning thread a 2-core
+  /// machine can afford, a core's worth of CPU, for microseconds of pipeline latency — and parks
+  /// once the feeds fall quiet; on one CPU, 0. 0: 50 us, then park, so an idle engine costs no
+  /// CPU but a frame that finds it parked waits for a futex wake-up (hundreds of µs at p99 on a
+  /// VM). See effective_engine_spin().
   std::chrono::milliseconds engine_spin{0};
-  bool engine_spin_set = false;  // threads.engine_spin was given (file or environment)
+  bool engine_spin_set = false;  // threads.engine_spin was given (file or environment), not auto
   std::size_t ring_capacity = 65536;
   std::string metadata_cache_dir;                 // empty: $XDG_CACHE_HOME/levdyn or /tmp
   std::chrono::milliseconds metadata_timeout{5000};
@@ -101,6 +102,13 @@ struct Config {
 [[nodiscard]] std::chrono::milliseconds parse_duration(std::string_view text);
 /// Formats a duration in the largest exact unit ("1m", "90s", "250ms").
 [[nodiscard]] std::string format_duration(std::chrono::milliseconds d);
+
+/// The engine's spin time for `config` on a machine with `usable_cpus` CPUs available to this
+/// process: threads.engine_spin when it is set, else 200ms with 2 or more CPUs and 0 with one.
+[[nodiscard]] std::chrono::milliseconds effective_engine_spin(const Config& config,
+                                                              int usable_cpus) noexcept;
+/// CPUs this process may run on (its affinity mask: a container's cpuset counts), at least 1.
+[[nodiscard]] int usable_cpus() noexcept;
 
 /// Validates a "HOST:PORT" listen address. Throws ConfigError(key).
 void check_listen(const std::string& key, const std::string& value);

@@ -12,7 +12,7 @@ namespace {
 constexpr std::int64_t kFullPublishNs = 100'000'000;  // windows roll even without events
 constexpr std::int64_t kRefitNs = 1'000'000'000;      // Hawkes MLE at most once a second
 // Idle strategy (spin -> yield -> park), by time since the last event rather than by count:
-// pause-spin spin_ns_ (threads.engine_spin; default 50 µs) after the last event,
+// pause-spin spin_ns_ (set_spin; at least 50 µs) after the last event,
 constexpr int kYields = 10;                       // then yield a few times,
 constexpr std::int64_t kMaxParkNs = 20'000'000;   // then park until woken, the next timed
                                                   // publish, or at most this long.

@@ -28,9 +28,6 @@ namespace levdyn::app {
 
 namespace {
 
-/// threads.engine_spin in `levdyn demo` when the configuration does not set it.
-constexpr std::chrono::milliseconds kDemoEngineSpin{200};
-
 /// Blocks SIGINT/SIGTERM/SIGHUP in every thread started after this call, so the controlling
 /// thread alone receives them through sigwait().
 sigset_t block_signals() {
@@ -83,10 +80,6 @@ int run_serve(const Config& config) {
 
 int run_demo(Config config, const DemoOptions& options) {
   const sigset_t set = block_signals();
-  // The demo shows the pipeline at its best: the engine spins while the simulator's feeds are
-  // live (the one spinning thread a 2-core machine can afford) instead of parking between
-  // frames, where each wake-up costs tens to hundreds of µs on a VM.
-  if (!config.engine_spin_set) config.engine_spin = kDemoEngineSpin;
   SimRunner sim(options.scenario, "", 0, options.faults);
   sim.start();
   sim.point_config_at(config);

@@ -147,7 +147,11 @@ void Service::start() {
   std::vector<EngineRunner::Ring*> rings;
   for (auto& f : s.feeds) rings.push_back(&f->ring());
   s.runner = std::make_unique<EngineRunner>(*s.engine, rings, s.pipeline_latency, s.exchange_lag);
-  if (c.engine_spin.count() > 0) s.runner->set_spin(c.engine_spin);
+  const auto spin = effective_engine_spin(c, usable_cpus());
+  if (spin.count() > 0) s.runner->set_spin(spin);
+  LOG_INFO("engine: spins %s after its last event, then parks (threads.engine_spin: %s)",
+           spin.count() > 0 ? format_duration(spin).c_str() : "50us",
+           c.engine_spin_set ? format_duration(c.engine_spin).c_str() : "auto");
   for (auto& f : s.feeds) f->set_parker(&s.runner->parker());
 
   // HTTP first: a listen address that cannot be bound is a start-up error.

@@ -56,9 +56,30 @@ TEST_F(ConfigTest, ShippedDefaultConfig) {
   EXPECT_EQ(c.cascade.quiet, 60s);
   EXPECT_EQ(c.hawkes.window, 1h);
   EXPECT_EQ(c.feed_threads, 1);
-  EXPECT_EQ(c.engine_spin, 0ms);
-  EXPECT_TRUE(c.engine_spin_set);  // shipped explicitly: `levdyn demo --config` does not spin
-  EXPECT_FALSE(default_config().engine_spin_set);  // no file: `levdyn demo` spins 200ms
+  EXPECT_FALSE(c.engine_spin_set);  // shipped as `auto`, the same as no file
+  EXPECT_FALSE(default_config().engine_spin_set);
+}
+
+// Verifies threads.engine_spin: auto spins 200ms on 2+ CPUs and not on one; an explicit value
+// (0 included) wins on any machine; a bad value names the key.
+TEST_F(ConfigTest, EngineSpin) {
+  char* none[] = {nullptr};
+  const Config dflt = default_config();
+  EXPECT_EQ(effective_engine_spin(dflt, 2), 200ms);
+  EXPECT_EQ(effective_engine_spin(dflt, 64), 200ms);
+  EXPECT_EQ(effective_engine_spin(dflt, 1), 0ms);
+  const Config zero = load_config(write("threads: {engine_spin: 0ms}\n"), none);
+  EXPECT_TRUE(zero.engine_spin_set);
+  EXPECT_EQ(effective_engine_spin(zero, 2), 0ms);
+  const Config five = load_config(write("threads: {engine_spin: 5ms}\n"), none);
+  EXPECT_EQ(effective_engine_spin(five, 1), 5ms);
+  const Config aut = load_config(write("threads: {engine_spin: auto}\n"), none);
+  EXPECT_FALSE(aut.engine_spin_set);
+  EXPECT_EQ(effective_engine_spin(aut, 2), 200ms);
+  std::string e = "LEVDYN_THREADS_ENGINE_SPIN=auto";
+  char* env[] = {e.data(), nullptr};
+  EXPECT_FALSE(load_config(write("threads: {engine_spin: 0ms}\n"), env).engine_spin_set);
+  EXPECT_GE(usable_cpus(), 1);
 }
 
 // Verifies environment variables override the file key by key, lists comma-separated.
