@@ -221,7 +221,12 @@ std::vector<Leaf> schema() {
       c.engine_spin_set = false;
       return;
     }
-    c.engine_spin = to_duration(n, p, /*allow_zero=*/true);
+    try {
+      c.engine_spin = to_duration(n, p, /*allow_zero=*/true);
+    } catch (const ConfigError&) {
+      throw ConfigError(p, "expected auto or a duration like 200ms or 0ms; got '" +
+                               (n.IsScalar() ? n.Scalar() : std::string("(not a scalar)")) + "'");
+    }
     c.engine_spin_set = true;
   });
   add("ring.capacity", [](Config& c, const YAML::Node& n, const std::string& p) {

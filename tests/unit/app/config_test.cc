@@ -76,10 +76,18 @@ TEST_F(ConfigTest, EngineSpin) {
   const Config aut = load_config(write("threads: {engine_spin: auto}\n"), none);
   EXPECT_FALSE(aut.engine_spin_set);
   EXPECT_EQ(effective_engine_spin(aut, 2), 200ms);
-  std::string e = "LEVDYN_THREADS_ENGINE_SPIN=auto";
-  char* env[] = {e.data(), nullptr};
+  std::string auto_env = "LEVDYN_THREADS_ENGINE_SPIN=auto";
+  char* env[] = {auto_env.data(), nullptr};
   EXPECT_FALSE(load_config(write("threads: {engine_spin: 0ms}\n"), env).engine_spin_set);
   EXPECT_GE(usable_cpus(), 1);
+  try {
+    (void)load_config(write("threads: {engine_spin: fast}\n"), none);
+    ADD_FAILURE() << "engine_spin: fast was accepted";
+  } catch (const ConfigError& e) {
+    EXPECT_EQ(e.key(), "threads.engine_spin");
+    EXPECT_NE(std::string(e.what()).find("expected auto or a duration"), std::string::npos)
+        << e.what();
+  }
 }
 
 // Verifies environment variables override the file key by key, lists comma-separated.
