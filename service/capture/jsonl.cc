@@ -2,12 +2,163 @@
 
 #include <simdjson.h>
 
+#if defined(__AVX2__)
+#include <immintrin.h>
+#endif
+
 #include <cstring>
 #include <string>
 
 #include "service/venues/event_json.h"
 
 namespace levdyn::capture {
+
+namespace {
+/// A status frame's text says the feed came up ("up…" or "connected").
+bool status_up(std::string_view frame) noexcept {
+  return frame.rfind("up", 0) == 0 || frame == "connected";
+}
+}  // namespace
+
+namespace {
+
+/// Reads `prefix` at `p`, moving past it.
+bool lit(const char*& p, const char* end, std::string_view prefix) noexcept {
+  if (static_cast<std::size_t>(end - p) < prefix.size() ||
+      std::memcmp(p, prefix.data(), prefix.size()) != 0) {
+    return false;
+  }
+  p += prefix.size();
+  return true;
+}
+
+/// A JSON integer 0..max in canonical form (no sign, no leading zero, at most 19 digits: a
+/// receive time in ns has 19).
+bool uint_field(const char*& p, const char* end, std::int64_t max, std::int64_t& out) noexcept {
+  const char* const start = p;
+  std::uint64_t v = 0;  // 19 digits cannot overflow it
+  while (p != end && static_cast<unsigned>(*p - '0') < 10 && p - start < 19) {
+    v = v * 10 + static_cast<unsigned>(*p - '0');
+    ++p;
+  }
+  const auto digits = p - start;
+  if (digits == 0 || (digits > 1 && *start == '0') || v > static_cast<std::uint64_t>(max)) {
+    return false;
+  }
+  if (p != end && static_cast<unsigned>(*p - '0') < 10) return false;  // 20 digits or more
+  out = static_cast<std::int64_t>(v);
+  return true;
+}
+
+/// The body of a JSON string from `p` (just past its opening quote) to its closing quote,
+/// unescaped into `out`; `p` ends past the closing quote. False — the caller then asks simdjson
+/// — for \u escapes, bytes outside printable ASCII (simdjson validates UTF-8 and refuses
+/// controls) and a string that does not end.
+bool string_body(const char*& p, const char* end, std::string& out) {
+  out.resize(static_cast<std::size_t>(end - p));  // unescaping only shortens
+  char* o = out.data();
+  while (true) {
+#if defined(__AVX2__)
+    while (end - p >= 32) {
+      const __m256i v = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(p));
+      // Signed compare: bytes >= 0x80 are negative, so one compare finds them and controls.
+      const auto special = static_cast<std::uint32_t>(_mm256_movemask_epi8(
+          _mm256_or_si256(_mm256_or_si256(_mm256_cmpeq_epi8(v, _mm256_set1_epi8('"')),
+                                          _mm256_cmpeq_epi8(v, _mm256_set1_epi8('\\'))),
+                          _mm256_cmpgt_epi8(_mm256_set1_epi8(0x20), v))));
+      _mm256_storeu_si256(reinterpret_cast<__m256i*>(o), v);  // out has room: see resize
+      if (special == 0) {
+        p += 32;
+        o += 32;
+        continue;
+      }
+      const int n = __builtin_ctz(special);
+      p += n;
+      o += n;
+      break;
+    }
+#endif
+    while (p != end && *p != '"' && *p != '\\' && static_cast<unsigned char>(*p) >= 0x20 &&
+           static_cast<unsigned char>(*p) < 0x80) {
+      *o++ = *p++;
+    }
+    if (p == end) return false;
+    if (*p == '"') {
+      ++p;
+      out.resize(static_cast<std::size_t>(o - out.data()));
+      return true;
+    }
+    if (*p != '\\' || end - p < 2) return false;  // a control or non-ASCII byte
+    char c = p[1];
+    switch (c) {
+      case '"':
+      case '\\':
+      case '/':
+        break;
+      case 'b':
+        c = '\b';
+        break;
+      case 'f':
+        c = '\f';
+        break;
+      case 'n':
+        c = '\n';
+        break;
+      case 'r':
+        c = '\r';
+        break;
+      case 't':
+        c = '\t';
+        break;
+      default:
+        return false;  // \u (and invalid escapes): simdjson
+    }
+    *o++ = c;
+    p += 2;
+  }
+}
+
+/// The line as append_jsonl_frame writes it — {"ts_ns":N,"venue":"V"[,"channel":"status"|
+/// "rest"|"ws"][,"connection":N],"frame":"..."} with nothing else, in that order — read
+/// without a DOM. False for any other shape, which parse_jsonl_line then reads with simdjson;
+/// what this accepts simdjson reads to the same frame (fast_path tests and the jsonl fuzzer
+/// check both readers against each other).
+bool canonical_line(std::string_view line, JsonlFrame& out) {
+  const char* p = line.data();
+  const char* const end = p + line.size();
+  std::int64_t ts = 0;
+  if (!lit(p, end, R"({"ts_ns":)") || !uint_field(p, end, INT64_MAX, ts)) return false;
+  if (!lit(p, end, R"(,"venue":")")) return false;
+  const char* const name = p;
+  while (p != end && *p >= 'a' && *p <= 'z') ++p;
+  if (!core::parse_venue(std::string_view(name, static_cast<std::size_t>(p - name)), out.venue) ||
+      !lit(p, end, "\"")) {
+    return false;
+  }
+  out.channel = venues::Channel::kWs;
+  out.status = false;
+  if (lit(p, end, R"(,"channel":")")) {
+    if (lit(p, end, R"(status")")) {
+      out.status = true;
+    } else if (lit(p, end, R"(rest")")) {
+      out.channel = venues::Channel::kRest;
+    } else if (!lit(p, end, R"(ws")")) {
+      return false;
+    }
+  }
+  std::int64_t conn = 0;
+  if (lit(p, end, R"(,"connection":)") && !uint_field(p, end, 65535, conn)) return false;
+  if (!lit(p, end, R"(,"frame":")") || !string_body(p, end, out.frame) || !lit(p, end, "}") ||
+      p != end) {
+    return false;
+  }
+  out.ts_ns = ts;
+  out.connection = static_cast<std::uint16_t>(conn);
+  if (out.status) out.up = status_up(out.frame);
+  return true;
+}
+
+}  // namespace
 
 JsonlResult parse_jsonl_line(std::string_view line, bool has_default, core::Venue default_venue,
                              JsonlFrame& out, std::string& error) {
@@ -16,7 +167,16 @@ JsonlResult parse_jsonl_line(std::string_view line, bool has_default, core::Venu
   while (e > b && (line[e - 1] == ' ' || line[e - 1] == '\t' || line[e - 1] == '\r')) --e;
   line = line.substr(b, e - b);
   if (line.empty()) return JsonlResult::kBlank;
-  out = JsonlFrame{};
+  // Fields reset, the frame's buffer kept from line to line (replay reads millions).
+  const auto reset = [&out] {
+    std::string buffer = std::move(out.frame);
+    out = JsonlFrame{};
+    buffer.clear();
+    out.frame = std::move(buffer);
+  };
+  reset();
+  if (canonical_line(line, out)) return JsonlResult::kFrame;
+  reset();  // whatever canonical_line read before it gave up
   auto bare = [&](const char* why) {
     if (!has_default) {
       error = why;
@@ -73,7 +233,7 @@ JsonlResult parse_jsonl_line(std::string_view line, bool has_default, core::Venu
     out.channel = venues::Channel::kRest;
   } else if (channel == "status") {
     out.status = true;
-    out.up = frame == "up" || frame.rfind("up", 0) == 0 || frame == "connected";
+    out.up = status_up(frame);
   } else {
     error = "\"channel\" must be ws, rest or status";
     return JsonlResult::kError;

@@ -3,7 +3,8 @@
 // The first byte picks the reader's mode (bare messages allowed or not, and the default
 // venue); the rest is split into lines as `levdyn replay` / `normalize` read a file. Every
 // frame read back must survive a write and a re-read unchanged: the capture format must carry
-// any frame the reader accepts.
+// any frame the reader accepts. Each line is also read with a space after its first '{', which
+// sends it past the reader's DOM-less fast path to simdjson: both must read the same frame.
 
 #include <simdjson.h>
 
@@ -43,6 +44,23 @@ void round_trip(const capture::JsonlFrame& f) {
   }
 }
 
+/// The line read again with a space after its first '{' (simdjson's reading of it).
+void same_as_simdjson(std::string_view line, bool has_default, core::Venue default_venue,
+                      capture::JsonlResult r, const capture::JsonlFrame& f) {
+  const auto brace = line.find('{');
+  if (brace == std::string_view::npos) return;
+  std::string spaced(line);
+  spaced.insert(brace + 1, " ");
+  capture::JsonlFrame g;
+  std::string error;
+  const auto r2 = capture::parse_jsonl_line(spaced, has_default, default_venue, g, error);
+  LEVDYN_FUZZ_CHECK((r == capture::JsonlResult::kFrame) == (r2 == capture::JsonlResult::kFrame));
+  if (r != capture::JsonlResult::kFrame) return;
+  LEVDYN_FUZZ_CHECK(g.ts_ns == f.ts_ns && g.venue == f.venue && g.channel == f.channel);
+  LEVDYN_FUZZ_CHECK(g.status == f.status && g.up == f.up && g.connection == f.connection);
+  LEVDYN_FUZZ_CHECK(g.frame == f.frame);
+}
+
 }  // namespace
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
@@ -56,6 +74,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     std::string error;
     const auto r = capture::parse_jsonl_line(rest.substr(0, nl), has_default, default_venue, f,
                                              error);
+    same_as_simdjson(rest.substr(0, nl), has_default, default_venue, r, f);
     switch (r) {
       case capture::JsonlResult::kFrame:
       case capture::JsonlResult::kBare:
