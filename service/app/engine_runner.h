@@ -6,7 +6,8 @@
 // episodes close on quiet) every 100 ms, and measures frame-read → published latency. Idle
 // strategy: spin for a while after the last event (set_spin: threads.engine_spin, 200 ms by
 // default on 2+ CPUs, else 50 µs), yield a few times, then park on a futex until a feed thread
-// pushes or the next timed publish is due. The thread asks the scheduler for a short slice (feed/sched_slice.h) so that the push's wake-up preempts a busy core.
+// pushes or the next timed publish is due. The thread asks the scheduler for a short slice
+// (feed/sched_slice.h) so that the push's wake-up preempts a busy core.
 //
 // Hawkes refits run off the event path: at most once a second the engine thread copies each
 // asset's arrival times (Engine::collect_fit_jobs, cheap) and hands them to a fit thread

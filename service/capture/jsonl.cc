@@ -18,9 +18,6 @@ namespace {
 bool status_up(std::string_view frame) noexcept {
   return frame.rfind("up", 0) == 0 || frame == "connected";
 }
-}  // namespace
-
-namespace {
 
 /// Reads `prefix` at `p`, moving past it.
 bool lit(const char*& p, const char* end, std::string_view prefix) noexcept {
@@ -121,8 +118,8 @@ bool string_body(const char*& p, const char* end, std::string& out) {
 /// The line as append_jsonl_frame writes it — {"ts_ns":N,"venue":"V"[,"channel":"status"|
 /// "rest"|"ws"][,"connection":N],"frame":"..."} with nothing else, in that order — read
 /// without a DOM. False for any other shape, which parse_jsonl_line then reads with simdjson;
-/// what this accepts simdjson reads to the same frame (fast_path tests and the jsonl fuzzer
-/// check both readers against each other).
+/// what this accepts simdjson reads to the same frame (jsonl_test and the jsonl fuzzer check
+/// both readers against each other).
 bool canonical_line(std::string_view line, JsonlFrame& out) {
   const char* p = line.data();
   const char* const end = p + line.size();
