@@ -284,20 +284,23 @@ void WsSession::on_read(ConnPtr c, boost::system::error_code ec, std::size_t byt
     return fail(c, core::FeedReason::kFrameTooLarge, ec, "read");
   }
   if (ec) return fail(c, core::FeedReason::kReadError, ec, "read");
-  c->last_rx = Clock::now();
+  // One steady reading serves the heartbeat watch and the frame's receive time.
+  const Clock::time_point rx = Clock::now();
+  c->last_rx = rx;
   c->ping_outstanding = false;
   // IMPORTANT: `payload` points into c->buffer; it is valid until consume() below.
   const auto data = c->buffer.data();
   const std::string_view payload(static_cast<const char*>(data.data()), data.size());
   vstats_.bytes.fetch_add(bytes, std::memory_order_relaxed);
-  handle_frame(c, payload, c->ws.got_text());
+  handle_frame(c, payload, c->ws.got_text(),
+               std::chrono::duration_cast<std::chrono::nanoseconds>(rx.time_since_epoch()).count());
   c->buffer.consume(c->buffer.size());
   do_read(c);
 }
 
-void WsSession::handle_frame(ConnPtr c, std::string_view payload, bool text) {
+void WsSession::handle_frame(ConnPtr c, std::string_view payload, bool text,
+                             std::int64_t steady) {
   const std::int64_t wall = wall_now_ns();
-  const std::int64_t steady = steady_now_ns();
   vstats_.last_message_wall_ns.store(wall, std::memory_order_relaxed);
   vstats_.last_message_steady_ns.store(steady, std::memory_order_relaxed);
   if (tap_) {

@@ -103,7 +103,8 @@ class WsSession : public std::enable_shared_from_this<WsSession> {
   void arm_heartbeat(ConnPtr c);
   void arm_watchdog(ConnPtr c);
   void arm_rotation(ConnPtr c);
-  void handle_frame(ConnPtr c, std::string_view payload, bool text);
+  /// `steady`: the frame's receive time on the steady clock (steady_now_ns()'s scale).
+  void handle_frame(ConnPtr c, std::string_view payload, bool text, std::int64_t steady);
   /// Logs, counts (levdyn_feed_reconnects_total{reason}) and schedules the reconnect.
   void fail(ConnPtr c, core::FeedReason reason, boost::system::error_code ec,
             std::string_view stage);
