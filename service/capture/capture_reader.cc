@@ -185,7 +185,9 @@ bool CaptureReader::next(RecordedFrame& out) {
   }
   out.recv_wall_ns = f.recv_wall_ns();
   out.recv_steady_ns = f.recv_steady_ns();
-  out.payload.assign(f.payload());
+  // A swap, not a copy: the two strings trade buffers from frame to frame, so neither
+  // allocates once both have grown to the largest frame.
+  out.payload.swap(*f.mutable_payload());
   ++frames_;
   return true;
 }
