@@ -6,6 +6,7 @@
 #include <immintrin.h>
 #endif
 
+#include <cstdint>
 #include <cstring>
 #include <string>
 
@@ -47,6 +48,39 @@ bool uint_field(const char*& p, const char* end, std::int64_t max, std::int64_t&
   return true;
 }
 
+#if defined(__AVX2__)
+/// For each byte mask m of 8 bits, the pshufb control that packs the bytes of an 8-byte group
+/// whose bits are clear in m to its front.
+struct DropTable {
+  alignas(8) std::uint8_t control[256][8];
+  constexpr DropTable() : control{} {
+    for (int m = 0; m < 256; ++m) {
+      int k = 0;
+      for (int i = 0; i < 8; ++i) {
+        if ((m >> i & 1) == 0) control[m][k++] = static_cast<std::uint8_t>(i);
+      }
+      while (k < 8) control[m][k++] = 0x80;
+    }
+  }
+};
+constexpr DropTable kDrop;
+
+/// Copies the 32 bytes at `in` to `o` without the bytes whose bit is set in `drop`; returns
+/// the end of what it wrote. Writes up to 8 bytes past that end (out has room: see resize).
+[[gnu::always_inline]] inline char* drop_bytes(const char* in, std::uint32_t drop,
+                                               char* o) noexcept {
+  for (int g = 0; g < 4; ++g) {
+    const unsigned m = (drop >> (8 * g)) & 0xff;
+    const __m128i bytes = _mm_loadl_epi64(reinterpret_cast<const __m128i*>(in + 8 * g));
+    const __m128i control =
+        _mm_loadl_epi64(reinterpret_cast<const __m128i*>(kDrop.control[m]));
+    _mm_storel_epi64(reinterpret_cast<__m128i*>(o), _mm_shuffle_epi8(bytes, control));
+    o += 8 - __builtin_popcount(m);
+  }
+  return o;
+}
+#endif
+
 /// The body of a JSON string from `p` (just past its opening quote) to its closing quote,
 /// unescaped into `out`; `p` ends past the closing quote. False — the caller then asks simdjson
 /// — for \u escapes, bytes outside printable ASCII (simdjson validates UTF-8 and refuses
@@ -58,18 +92,31 @@ bool string_body(const char*& p, const char* end, std::string& out) {
 #if defined(__AVX2__)
     while (end - p >= 32) {
       const __m256i v = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(p));
+      const auto quotes = static_cast<std::uint32_t>(
+          _mm256_movemask_epi8(_mm256_cmpeq_epi8(v, _mm256_set1_epi8('"'))));
+      const auto slashes = static_cast<std::uint32_t>(
+          _mm256_movemask_epi8(_mm256_cmpeq_epi8(v, _mm256_set1_epi8('\\'))));
       // Signed compare: bytes >= 0x80 are negative, so one compare finds them and controls.
-      const auto special = static_cast<std::uint32_t>(_mm256_movemask_epi8(
-          _mm256_or_si256(_mm256_or_si256(_mm256_cmpeq_epi8(v, _mm256_set1_epi8('"')),
-                                          _mm256_cmpeq_epi8(v, _mm256_set1_epi8('\\'))),
-                          _mm256_cmpgt_epi8(_mm256_set1_epi8(0x20), v))));
+      const auto controls = static_cast<std::uint32_t>(
+          _mm256_movemask_epi8(_mm256_cmpgt_epi8(_mm256_set1_epi8(0x20), v)));
       _mm256_storeu_si256(reinterpret_cast<__m256i*>(o), v);  // out has room: see resize
-      if (special == 0) {
+      if ((quotes | slashes | controls) == 0) {
         p += 32;
         o += 32;
         continue;
       }
-      const int n = __builtin_ctz(special);
+      // A frame escapes the quotes around each of its keys and strings, so most blocks hold
+      // several \" and nothing else special. Such a block is unescaped at once by dropping
+      // its backslashes: each backslash is followed by a quote in the block (so none is
+      // last, and a \\ pair cannot pass: its second backslash would have to be a quote),
+      // every quote follows a backslash, and there is no control or non-ASCII byte. Any
+      // other block goes byte by byte from its first special byte.
+      if (controls == 0 && (slashes >> 31) == 0 && quotes == slashes << 1) {
+        o = drop_bytes(p, slashes, o);
+        p += 32;
+        continue;
+      }
+      const int n = __builtin_ctz(quotes | slashes | controls);
       p += n;
       o += n;
       break;

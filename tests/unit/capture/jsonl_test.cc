@@ -172,6 +172,29 @@ TEST(JsonlTest, RandomEscapedBodiesReadAlike) {
   }
 }
 
+// Verifies bodies dense in \" escapes (the quotes around a frame's keys), which the reader
+// unescapes a whole 32-byte block at a time, read as simdjson reads them: escapes at every
+// offset of a block and across block ends, \\ next to \" (\\\" and \\"), other escapes,
+// control bytes and unescaped quotes in the same block.
+TEST(JsonlTest, QuoteDenseBodiesReadAlike) {
+  std::mt19937 rng(17);
+  const std::string tokens[] = {R"(\")", R"(\")", R"(\")", R"(\\)", R"(\\\")", R"(\n)",
+                                R"(\/)", "\x01", R"(\u0022)", "\""};
+  for (int i = 0; i < 50000; ++i) {
+    std::string body;
+    const std::size_t n = rng() % 40;
+    for (std::size_t k = 0; k < n; ++k) {
+      const unsigned pick = rng() % 16;
+      body += pick < 7 ? std::string(rng() % 12, 'p')
+                       : pick < 14 ? tokens[0] : tokens[rng() % std::size(tokens)];
+    }
+    const std::string line =
+        R"({"ts_ns":)" + std::to_string(rng()) + R"(,"venue":"okx","frame":")" + body + "\"}";
+    both(line);
+    both(line, true);
+  }
+}
+
 // Verifies random frames — quotes, backslashes, controls, non-ASCII and invalid UTF-8 bytes at
 // random places and lengths around the 32-byte blocks — read back the same through both
 // readers, and exactly when they are valid UTF-8. A reused JsonlFrame must not keep bytes of
