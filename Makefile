@@ -40,13 +40,14 @@ test-asan: deps-test
 # ThreadSanitizer over the code that shares memory between threads: the SPSC ring, the
 # seqlocks and published state, the engine, the feed sessions, and `levdyn demo` (sim, feeds,
 # engine and HTTP readers in one TSan-built process) read over HTTP by the demo tests, and `levdyn
-# record` + `levdyn replay` (its fit worker) in the record/replay tests. A race
+# record` + `levdyn replay` (its fit worker) in the record/replay tests, and the capture reader's
+# block-reading thread in the capture tests. A race
 # report aborts the process at once (halt_on_error), so the test reading it fails.
-TSAN_TESTS ?= ^(SpscQueue|Seqlock|Engine|WsSession|SimHyperliquid|Demo|RecordReplay)
+TSAN_TESTS ?= ^(SpscQueue|Seqlock|Engine|WsSession|SimHyperliquid|Demo|RecordReplay|CaptureFile|Recorder|ReplayTest)
 
 test-tsan: deps-test
 	cmake -S . -B build-tsan -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo -DLEVDYN_TSAN=ON -DLEVDYN_BUILD_BENCH=OFF
-	cmake --build build-tsan -j $(JOBS) --target core_test feed_test integration_test levdyn
+	cmake --build build-tsan -j $(JOBS) --target core_test feed_test capture_test integration_test levdyn
 	cd build-tsan && TSAN_OPTIONS="halt_on_error=1 second_deadlock_stack=1" \
 	  ctest --output-on-failure -j $(JOBS) --timeout 600 -R '$(TSAN_TESTS)'
 

@@ -66,7 +66,8 @@ def main():
     print("## Replay throughput beside tardis-dev\n")
     print("Input: the first %d frames of `%s` (all six venues, %.0f s of recorded time), as JSONL "
           "and exported to a capture file. levdyn: `levdyn replay --speed max FILE` (one thread "
-          "reads, decompresses, decodes and runs the engine; a second one fits the Hawkes "
+          "reads, decodes and runs the engine; for a capture, a second one reads and decompresses "
+          "its blocks ahead; another fits the Hawkes "
           "parameters at most once per recorded second; then the result document), "
           "wall time of the whole process, median of %d runs; the result was byte-identical in "
           "every run and for both formats. tardis-dev %s: `bench/tardis/normalize.mjs` on the same "

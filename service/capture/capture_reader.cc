@@ -1,8 +1,15 @@
 #include "service/capture/capture_reader.h"
 
+#include <pthread.h>
 #include <zstd.h>
 
+#include <condition_variable>
 #include <cstring>
+#include <deque>
+#include <mutex>
+#include <new>
+#include <thread>
+#include <vector>
 
 #include "levdyn/v1/capture.pb.h"
 #include "service/capture/capture_format.h"
@@ -31,10 +38,140 @@ bool get_varint(const std::string& data, std::size_t& pos, std::uint64_t& v) {
 
 }  // namespace
 
+/// One block as the reading thread hands it over: its records, or why the file ends there.
+struct PrefetchedBlock {
+  std::string raw;                // the decompressed records
+  std::uint64_t offset = 0;       // file offset of the block
+  std::uint64_t next_offset = 0;  // file offset of the block after it
+  std::string error;              // damage: the block is unreadable for this reason
+  bool end = false;               // the file ended cleanly before this block
+};
+
+/// Reads and decompresses a capture file's blocks on a thread of its own, up to kAhead
+/// blocks ahead of the reader, in file order. The last block handed over has `end` or
+/// `error` set; the thread stops there, or at destruction.
+class BlockPrefetcher {
+ public:
+  /// Blocks ahead of the reader: enough to keep the reader from waiting, little memory
+  /// (blocks are 256 KiB as written).
+  static constexpr std::size_t kAhead = 2;
+
+  /// `file` is positioned at `offset`, the first block; the caller keeps it open until this
+  /// object is destroyed.
+  BlockPrefetcher(std::FILE* file, std::uint64_t offset)
+      : file_(file), offset_(offset), thread_([this] { run(); }) {}
+  ~BlockPrefetcher() {
+    {
+      const std::lock_guard<std::mutex> lock(mutex_);
+      stop_ = true;
+    }
+    cv_.notify_all();
+    thread_.join();
+  }
+  BlockPrefetcher(const BlockPrefetcher&) = delete;
+  BlockPrefetcher& operator=(const BlockPrefetcher&) = delete;
+
+  /// The next block, waiting for it if need be. `spent` (the previous block's buffer) is
+  /// reused for a later block, so reading a file allocates only its first few buffers.
+  PrefetchedBlock take(std::string spent) {
+    std::unique_lock<std::mutex> lock(mutex_);
+    if (spent.capacity() != 0 && spare_.size() < kAhead + 1) spare_.push_back(std::move(spent));
+    cv_.wait(lock, [this] { return !ready_.empty(); });
+    PrefetchedBlock b = std::move(ready_.front());
+    ready_.pop_front();
+    lock.unlock();
+    cv_.notify_all();
+    return b;
+  }
+
+ private:
+  void run() {
+    (void)pthread_setname_np(pthread_self(), "levdyn-capread");
+    std::string compressed;
+    while (true) {
+      std::string buffer;
+      {
+        std::unique_lock<std::mutex> lock(mutex_);
+        cv_.wait(lock, [this] { return stop_ || ready_.size() < kAhead; });
+        if (stop_) return;
+        if (!spare_.empty()) {
+          buffer = std::move(spare_.back());
+          spare_.pop_back();
+        }
+      }
+      PrefetchedBlock b;
+      b.raw = std::move(buffer);
+      try {
+        read(b, compressed);
+      } catch (const std::bad_alloc&) {
+        b.error = "block too large to decompress (out of memory)";
+      }
+      const bool last = b.end || !b.error.empty();
+      {
+        const std::lock_guard<std::mutex> lock(mutex_);
+        ready_.push_back(std::move(b));
+      }
+      cv_.notify_all();
+      if (last) return;
+    }
+  }
+
+  /// Reads the block at offset_ into `b`.
+  void read(PrefetchedBlock& b, std::string& compressed) {
+    b.offset = offset_;
+    char head[kBlockHeaderBytes];
+    const std::size_t got = std::fread(head, 1, sizeof head, file_);
+    if (got == 0 && std::feof(file_)) {
+      b.end = true;  // clean end of file
+      return;
+    }
+    if (got != sizeof head) {
+      b.error = "truncated block header";
+      return;
+    }
+    if (std::memcmp(head, kBlockMagic.data(), kBlockMagic.size()) != 0) {
+      b.error = "corrupt block (bad block magic)";
+      return;
+    }
+    const std::uint32_t csize = get_u32(head + 4);
+    const std::uint32_t rsize = get_u32(head + 8);
+    if (csize == 0 || csize > kMaxBlockBytes || rsize > kMaxBlockBytes) {
+      b.error = "corrupt block (bad sizes)";
+      return;
+    }
+    compressed.resize(csize);
+    if (std::fread(compressed.data(), 1, csize, file_) != csize) {
+      b.error = "truncated block";
+      return;
+    }
+    offset_ += sizeof head + csize;
+    b.next_offset = offset_;
+    b.raw.resize(rsize);
+    const std::size_t n = ZSTD_decompress(b.raw.data(), b.raw.size(), compressed.data(), csize);
+    if (ZSTD_isError(n) || n != rsize) {
+      b.error = std::string("corrupt block (") +
+                (ZSTD_isError(n) ? ZSTD_getErrorName(n) : "size mismatch") + ")";
+    }
+  }
+
+  std::FILE* const file_;
+  std::uint64_t offset_;  // of the next block to read; the thread's own
+  std::mutex mutex_;
+  std::condition_variable cv_;  // a block taken or handed over, or stop_
+  std::deque<PrefetchedBlock> ready_;
+  std::vector<std::string> spare_;
+  bool stop_ = false;
+  std::thread thread_;  // last: starts once the members above exist
+};
+
 CaptureReader::CaptureReader() : frame_(std::make_unique<v1::Frame>()) {}
 
-CaptureReader::~CaptureReader() {
+CaptureReader::~CaptureReader() { close(); }
+
+void CaptureReader::close() noexcept {
+  prefetch_.reset();  // joins the reading thread before its file goes
   if (file_ != nullptr) std::fclose(file_);
+  file_ = nullptr;
 }
 
 bool CaptureReader::sniff(const std::string& path) {
@@ -56,7 +193,7 @@ void CaptureReader::fail(std::uint64_t offset, const std::string& why) {
 }
 
 bool CaptureReader::open(const std::string& path, std::string& error) {
-  if (file_ != nullptr) std::fclose(file_);
+  close();
   path_ = path;
   damage_.clear();
   frames_ = 0;
@@ -76,6 +213,7 @@ bool CaptureReader::open(const std::string& path, std::string& error) {
   }
   offset_ = kFileMagic.size();
   done_ = false;
+  prefetch_ = std::make_unique<BlockPrefetcher>(file_, offset_);
   const char* data = nullptr;
   std::size_t size = 0;
   if (!next_record(data, size)) {
@@ -105,41 +243,24 @@ bool CaptureReader::open(const std::string& path, std::string& error) {
 }
 
 bool CaptureReader::load_block() {
-  char head[kBlockHeaderBytes];
-  block_offset_ = offset_;
-  const std::size_t got = std::fread(head, 1, sizeof head, file_);
-  if (got == 0 && std::feof(file_)) {
+  if (!prefetch_) {
+    done_ = true;
+    return false;
+  }
+  PrefetchedBlock b = prefetch_->take(std::move(raw_));
+  raw_.clear();
+  pos_ = 0;
+  block_offset_ = b.offset;
+  if (b.end) {
     done_ = true;  // clean end of file
     return false;
   }
-  if (got != sizeof head) {
-    fail(block_offset_, "truncated block header");
+  if (!b.error.empty()) {
+    fail(block_offset_, b.error);
     return false;
   }
-  if (std::memcmp(head, kBlockMagic.data(), kBlockMagic.size()) != 0) {
-    fail(block_offset_, "corrupt block (bad block magic)");
-    return false;
-  }
-  const std::uint32_t csize = get_u32(head + 4);
-  const std::uint32_t rsize = get_u32(head + 8);
-  if (csize == 0 || csize > kMaxBlockBytes || rsize > kMaxBlockBytes) {
-    fail(block_offset_, "corrupt block (bad sizes)");
-    return false;
-  }
-  compressed_.resize(csize);
-  if (std::fread(compressed_.data(), 1, csize, file_) != csize) {
-    fail(block_offset_, "truncated block");
-    return false;
-  }
-  offset_ += sizeof head + csize;
-  raw_.resize(rsize);
-  const std::size_t n = ZSTD_decompress(raw_.data(), raw_.size(), compressed_.data(), csize);
-  if (ZSTD_isError(n) || n != rsize) {
-    fail(block_offset_, std::string("corrupt block (") +
-                            (ZSTD_isError(n) ? ZSTD_getErrorName(n) : "size mismatch") + ")");
-    return false;
-  }
-  pos_ = 0;
+  offset_ = b.next_offset;
+  raw_ = std::move(b.raw);
   return true;
 }
 

@@ -174,6 +174,48 @@ TEST_F(CaptureFileTest, RoundTrip) {
   EXPECT_TRUE(CaptureReader::sniff(path_));
 }
 
+// Verifies a reader left in the middle of a file (its reading thread blocks ahead) closes at
+// once, and that open() on a reader mid-file starts the new file from its first frame: the
+// same file opened again, then another file, then the first one read to its end.
+TEST_F(CaptureFileTest, ReopenAndCloseMidFile) {
+  std::vector<RecordedFrame> frames;
+  for (int i = 0; i < 3000; ++i) frames.push_back(make_frame(kT0 + i, std::to_string(i)));
+  write_capture(path_, frames, 100);  // 30 blocks: the reader is many blocks from the end
+  const std::string other = dir_.file("b.ldcap");
+  std::vector<RecordedFrame> other_frames;
+  for (int i = 0; i < 250; ++i) other_frames.push_back(make_frame(kT0 + i, "b" + std::to_string(i)));
+  write_capture(other, other_frames, 100);
+  std::string error;
+  RecordedFrame f;
+  {
+    CaptureReader abandoned;
+    ASSERT_TRUE(abandoned.open(path_, error)) << error;
+    ASSERT_TRUE(abandoned.next(f));
+    expect_same(f, frames[0]);
+  }
+  CaptureReader r;
+  ASSERT_TRUE(r.open(path_, error)) << error;
+  for (int i = 0; i < 150; ++i) ASSERT_TRUE(r.next(f));
+  expect_same(f, frames[149]);
+  ASSERT_TRUE(r.open(path_, error)) << error;
+  ASSERT_TRUE(r.next(f));
+  expect_same(f, frames[0]);
+  ASSERT_TRUE(r.open(other, error)) << error;
+  std::size_t n = 0;
+  while (r.next(f)) {
+    ASSERT_LT(n, other_frames.size());
+    expect_same(f, other_frames[n++]);
+  }
+  EXPECT_EQ(n, other_frames.size());
+  EXPECT_EQ(r.damage(), "");
+  ASSERT_TRUE(r.open(path_, error)) << error;
+  n = 0;
+  while (r.next(f)) expect_same(f, frames[n++]);
+  EXPECT_EQ(n, frames.size());
+  EXPECT_EQ(r.damage(), "");
+  EXPECT_EQ(r.frames(), frames.size());
+}
+
 // Verifies a file cut in the middle of its last block gives every frame of the blocks before
 // it, and a damage message naming the file, the offset and "truncated".
 TEST_F(CaptureFileTest, TruncatedTailKeepsFramesBefore) {
