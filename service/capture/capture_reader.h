@@ -54,8 +54,8 @@ class CaptureReader {
 
   std::FILE* file_ = nullptr;
   std::string path_;
-  std::uint64_t offset_ = 0;        // file offset of the next block
-  std::uint64_t block_offset_ = 0;  // file offset of the current block
+  std::uint64_t offset_ = 0;                   // file offset of the next block
+  std::uint64_t block_offset_ = 0;             // file offset of the current block
   std::unique_ptr<BlockPrefetcher> prefetch_;  // owns the reading thread while a file is open
   std::string raw_;
   std::size_t pos_ = 0;  // next record in raw_

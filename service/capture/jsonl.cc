@@ -72,8 +72,7 @@ constexpr DropTable kDrop;
   for (int g = 0; g < 4; ++g) {
     const unsigned m = (drop >> (8 * g)) & 0xff;
     const __m128i bytes = _mm_loadl_epi64(reinterpret_cast<const __m128i*>(in + 8 * g));
-    const __m128i control =
-        _mm_loadl_epi64(reinterpret_cast<const __m128i*>(kDrop.control[m]));
+    const __m128i control = _mm_loadl_epi64(reinterpret_cast<const __m128i*>(kDrop.control[m]));
     _mm_storel_epi64(reinterpret_cast<__m128i*>(o), _mm_shuffle_epi8(bytes, control));
     o += 8 - __builtin_popcount(m);
   }

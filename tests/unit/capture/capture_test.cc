@@ -183,7 +183,8 @@ TEST_F(CaptureFileTest, ReopenAndCloseMidFile) {
   write_capture(path_, frames, 100);  // 30 blocks: the reader is many blocks from the end
   const std::string other = dir_.file("b.ldcap");
   std::vector<RecordedFrame> other_frames;
-  for (int i = 0; i < 250; ++i) other_frames.push_back(make_frame(kT0 + i, "b" + std::to_string(i)));
+  for (int i = 0; i < 250; ++i)
+    other_frames.push_back(make_frame(kT0 + i, "b" + std::to_string(i)));
   write_capture(other, other_frames, 100);
   std::string error;
   RecordedFrame f;

@@ -178,15 +178,16 @@ TEST(JsonlTest, RandomEscapedBodiesReadAlike) {
 // control bytes and unescaped quotes in the same block.
 TEST(JsonlTest, QuoteDenseBodiesReadAlike) {
   std::mt19937 rng(17);
-  const std::string tokens[] = {R"(\")", R"(\")", R"(\")", R"(\\)", R"(\\\")", R"(\n)",
-                                R"(\/)", "\x01", R"(\u0022)", "\""};
+  const std::string tokens[] = {R"(\")", R"(\")", R"(\")", R"(\\)",     R"(\\\")",
+                                R"(\n)", R"(\/)", "\x01",  R"(\u0022)", "\""};
   for (int i = 0; i < 50000; ++i) {
     std::string body;
     const std::size_t n = rng() % 40;
     for (std::size_t k = 0; k < n; ++k) {
       const unsigned pick = rng() % 16;
-      body += pick < 7 ? std::string(rng() % 12, 'p')
-                       : pick < 14 ? tokens[0] : tokens[rng() % std::size(tokens)];
+      body += pick < 7    ? std::string(rng() % 12, 'p')
+              : pick < 14 ? tokens[0]
+                          : tokens[rng() % std::size(tokens)];
     }
     const std::string line =
         R"({"ts_ns":)" + std::to_string(rng()) + R"(,"venue":"okx","frame":")" + body + "\"}";
