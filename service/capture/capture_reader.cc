@@ -1,6 +1,5 @@
 #include "service/capture/capture_reader.h"
 
-#include <pthread.h>
 #include <zstd.h>
 
 #include <condition_variable>
@@ -13,6 +12,7 @@
 
 #include "levdyn/v1/capture.pb.h"
 #include "service/capture/capture_format.h"
+#include "service/feed/thread_name.h"
 
 namespace levdyn::capture {
 
@@ -86,7 +86,7 @@ class BlockPrefetcher {
 
  private:
   void run() {
-    (void)pthread_setname_np(pthread_self(), "levdyn-capread");
+    feed::set_thread_name("levdyn-capread");
     std::string compressed;
     while (true) {
       std::string buffer;
