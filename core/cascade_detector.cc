@@ -52,7 +52,11 @@ void BucketedSum::advance(std::int64_t t_ns) noexcept {
   if (idx - head_ >= n_) {
     for (Bucket& b : buckets_) b = Bucket{};
   } else {
-    for (std::int64_t k = head_ + 1; k <= idx; ++k) buckets_[slot(k)] = {k, 0};
+    std::size_t s = slot(head_ + 1);
+    for (std::int64_t k = head_ + 1; k <= idx; ++k) {
+      buckets_[s] = {k, 0};
+      if (++s == buckets_.size()) s = 0;
+    }
   }
   head_ = idx;
   recompute();  // at most once per bucket width: keeps the running sum free of drift
@@ -74,8 +78,12 @@ std::int64_t BucketedSum::time_below(double level) const noexcept {
   double running = sum_;
   if (running < level) return head_ * width_ns_;
   const double eps = 1e-9 * std::fabs(sum_);
+  // The slot steps with k and wraps: one modulo for the walk, not two per bucket (this runs on
+  // every liquidation of an episode, over 100 buckets by default).
+  std::size_t s = slot(head_ - n_ + 1);
   for (std::int64_t k = head_ - n_ + 1; k <= head_; ++k) {
-    const Bucket& b = buckets_[slot(k)];
+    const Bucket& b = buckets_[s];
+    if (++s == buckets_.size()) s = 0;
     if (b.idx == k) running -= b.v;
     if (running < level || running <= eps) return (k + n_) * width_ns_;
   }

@@ -279,5 +279,50 @@ TEST(BucketedSumTest, WindowAndTimeBelow) {
   EXPECT_DOUBLE_EQ(s.sum(), 0);
 }
 
+// Verifies time_below and the window sum against the list of values added, over random
+// additions (late ones included) and jumps of the window's end, so the ring's slots are walked
+// from every starting position and across the wrap: the first bucket k (oldest first) whose
+// expiry takes the sum below the level gives (k + n) · width.
+TEST(BucketedSumTest, TimeBelowAgreesWithTheValuesAdded) {
+  constexpr int kBuckets = 7;
+  constexpr std::int64_t kWidth = kS / 10;
+  std::mt19937_64 rng(5);
+  BucketedSum s(kBuckets * kWidth, kBuckets);
+  std::vector<std::pair<std::int64_t, double>> added;  // (bucket index, value)
+  std::int64_t head = kT0 / kWidth;
+  for (int step = 0; step < 20000; ++step) {
+    const auto r = rng() % 20;
+    if (r == 0) head += 1 + static_cast<std::int64_t>(rng() % (2 * kBuckets));  // a jump
+    if (r == 1) head += 1;
+    s.advance(head * kWidth + static_cast<std::int64_t>(rng() % kWidth));
+    const std::int64_t idx = head - static_cast<std::int64_t>(rng() % 3);  // late by 0–2
+    const double v = static_cast<double>(1 + rng() % 1000);
+    if (s.add(idx * kWidth + static_cast<std::int64_t>(rng() % kWidth), v)) {
+      added.emplace_back(idx, v);
+    }
+    double sum = 0;
+    for (const auto& [i, x] : added) sum += i > head - kBuckets ? x : 0.0;
+    ASSERT_NEAR(s.sum(), sum, 1e-6 * sum) << step;
+    const double level = sum * static_cast<double>(rng() % 100) / 100.0 + 0.5;
+    std::int64_t expected = (head + kBuckets) * kWidth;
+    if (sum < level) {
+      expected = head * kWidth;
+    } else {
+      double running = sum;
+      for (std::int64_t k = head - kBuckets + 1; k <= head; ++k) {
+        for (const auto& [i, x] : added) running -= i == k ? x : 0.0;
+        if (running < level || running <= 1e-9 * sum) {
+          expected = (k + kBuckets) * kWidth;
+          break;
+        }
+      }
+    }
+    ASSERT_EQ(s.time_below(level), expected) << step;
+    if (added.size() > 200) {  // drop what has left the window
+      std::erase_if(added, [&](const auto& a) { return a.first <= head - kBuckets; });
+    }
+  }
+}
+
 }  // namespace
 }  // namespace levdyn::core
