@@ -20,15 +20,24 @@ inline constexpr double kPow10[] = {1e0,  1e1,  1e2,  1e3,  1e4,  1e5,  1e6,  1e
                                     1e8,  1e9,  1e10, 1e11, 1e12, 1e13, 1e14, 1e15,
                                     1e16, 1e17, 1e18, 1e19, 1e20, 1e21, 1e22};
 
+/// m · 10^scale, negated when `negative`, when `count` digits (at most 19) make m exact in a
+/// double and |scale| <= 22 makes 10^|scale| exact too: one IEEE division or multiplication
+/// then rounds correctly (Clinger's fast path). False otherwise, and `out` is unchanged.
+inline bool exact_scaled(std::uint64_t m, int count, int scale, bool negative,
+                         double& out) noexcept {
+  if (count > 19 || m > (std::uint64_t{1} << 53) || scale < -22 || scale > 22) return false;
+  const double v =
+      scale < 0 ? static_cast<double>(m) / kPow10[-scale] : static_cast<double>(m) * kPow10[scale];
+  out = negative ? -v : v;
+  return true;
+}
+
 /// m / 10^fraction, negated when `negative`, when `count` digits (at most 19) make m exact in
 /// a double and 10^fraction is exact too: then one IEEE division rounds correctly (Clinger's
 /// fast path). False otherwise, and `out` is unchanged.
 inline bool exact_decimal(std::uint64_t m, int count, int fraction, bool negative,
                           double& out) noexcept {
-  if (count > 19 || m > (std::uint64_t{1} << 53) || fraction > 22) return false;
-  const double v = static_cast<double>(m) / kPow10[fraction];
-  out = negative ? -v : v;
-  return true;
+  return exact_scaled(m, count, -fraction, negative, out);
 }
 
 /// The common shape `-?digits(.digits)?` with at most 19 digits, whose digits as an integer m

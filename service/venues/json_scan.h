@@ -159,8 +159,10 @@ class Cursor {
     const char* const start = p_;
     Digits d;
     if (!number_token(d)) return false;
-    // The digits were read once, by number_token; Clinger's fast path when exact.
-    if (d.exponent || !detail::exact_decimal(d.mantissa, d.count, d.fraction, d.negative, out)) {
+    // The digits were read once, by number_token; Clinger's fast path when exact (Deribit's
+    // and BitMEX's small rates come as "-3.559e-05": the exponent moves the decimal point).
+    if (!detail::exact_scaled(d.mantissa, d.count, d.exponent_value - d.fraction, d.negative,
+                              out)) {
       const auto [ptr, ec] = std::from_chars(start, p_, out);
       if (ec != std::errc() || ptr != p_ || !std::isfinite(out)) return false;
     }
@@ -250,6 +252,7 @@ class Cursor {
     int fraction = 0;
     bool negative = false;
     bool exponent = false;
+    int exponent_value = 0;  // the exponent part's value, saturated at ±100000
   };
 
   /// -?(0|[1-9][0-9]*)(\.[0-9]+)?([eE][+-]?[0-9]+)? followed by a delimiter, its digits
@@ -284,9 +287,15 @@ class Cursor {
     if (p_ != end_ && (*p_ == 'e' || *p_ == 'E')) {
       d.exponent = true;
       ++p_;
-      if (p_ != end_ && (*p_ == '+' || *p_ == '-')) ++p_;
+      bool negative_exponent = false;
+      if (p_ != end_ && (*p_ == '+' || *p_ == '-')) negative_exponent = *p_++ == '-';
       if (p_ == end_ || !digit(*p_)) return false;
-      while (p_ != end_ && digit(*p_)) ++p_;
+      int e = 0;
+      do {
+        if (e < 100000) e = e * 10 + (*p_ - '0');
+        ++p_;
+      } while (p_ != end_ && digit(*p_));
+      d.exponent_value = negative_exponent ? -e : e;
     }
     return delimited();
   }
