@@ -1,5 +1,6 @@
 #include "service/capture/capture_reader.h"
 
+#include <google/protobuf/stubs/common.h>
 #include <zstd.h>
 
 #include <condition_variable>
@@ -164,7 +165,7 @@ class BlockPrefetcher {
   std::thread thread_;  // last: starts once the members above exist
 };
 
-CaptureReader::CaptureReader() : frame_(std::make_unique<v1::Frame>()) {}
+CaptureReader::CaptureReader() = default;
 
 CaptureReader::~CaptureReader() { close(); }
 
@@ -286,14 +287,151 @@ bool CaptureReader::next(RecordedFrame& out) {
   const char* data = nullptr;
   std::size_t size = 0;
   if (!next_record(data, size)) return false;
-  v1::Frame& f = *frame_;
-  if (!f.ParseFromArray(data, static_cast<int>(size)) || !core::parse_venue(f.venue(), out.venue) ||
-      f.connection() > 0xffff) {
+  if (!read_frame(data, size, out)) {
     fail(block_offset_, "corrupt frame record");
     return false;
   }
-  out.connection = static_cast<std::uint16_t>(f.connection());
-  switch (f.channel()) {
+  ++frames_;
+  return true;
+}
+
+namespace {
+
+// The protobuf wire format as the generated parsers of protobuf 3.21 read it (parse_context.h):
+// varints of up to 10 bytes (truncated to the field's width), tags and lengths of up to 5,
+// unknown fields skipped by wire type, groups nested up to 100 deep.
+class WireReader {
+ public:
+  WireReader(const char* data, std::size_t size)
+      : p_(reinterpret_cast<const unsigned char*>(data)), end_(p_ + size) {}
+
+  [[nodiscard]] bool done() const noexcept { return p_ == end_; }
+
+  bool varint(std::uint64_t& v) noexcept {
+    v = 0;
+    for (int i = 0; i < 10 && p_ != end_; ++i) {
+      const unsigned b = *p_++;
+      v |= static_cast<std::uint64_t>(b & 0x7f) << (7 * i);
+      if (b < 0x80) return true;
+    }
+    return false;
+  }
+
+  bool read_tag(std::uint32_t& t) noexcept {
+    t = 0;
+    for (int i = 0; i < 5 && p_ != end_; ++i) {
+      const unsigned b = *p_++;
+      t |= static_cast<std::uint32_t>(b & 0x7f) << (7 * i);
+      if (b < 0x80) return true;
+    }
+    return false;
+  }
+
+  bool bytes(std::string_view& v) noexcept {
+    std::uint32_t n = 0;
+    for (int i = 0;; ++i) {
+      if (p_ == end_) return false;
+      const unsigned b = *p_++;
+      if (i == 4 && b >= 8) return false;  // 2 GiB or more
+      n |= static_cast<std::uint32_t>(b & 0x7f) << (7 * i);
+      if (b < 0x80) break;
+    }
+    if (n > static_cast<std::size_t>(end_ - p_)) return false;
+    v = std::string_view(reinterpret_cast<const char*>(p_), n);
+    p_ += n;
+    return true;
+  }
+
+  // An unknown field (or a known one of another wire type) after its tag.
+  bool skip(std::uint32_t tag, int depth = 0) noexcept {
+    if ((tag >> 3) == 0) return false;
+    std::uint64_t v = 0;
+    std::string_view s;
+    switch (tag & 7) {
+      case 0:
+        return varint(v);
+      case 1:
+        return advance(8);
+      case 2:
+        return bytes(s);
+      case 3: {  // a group: fields up to the end-group tag of the same number
+        if (depth >= 100) return false;
+        for (;;) {
+          std::uint32_t inner = 0;
+          if (done() || !read_tag(inner)) return false;
+          if (inner == (tag & ~7u) + 4) return true;
+          if (!skip(inner, depth + 1)) return false;
+        }
+      }
+      case 5:
+        return advance(4);
+      default:  // an end-group tag out of place, or wire types 6 and 7
+        return false;
+    }
+  }
+
+ private:
+  bool advance(std::size_t n) noexcept {
+    if (static_cast<std::size_t>(end_ - p_) < n) return false;
+    p_ += n;
+    return true;
+  }
+
+  const unsigned char* p_;
+  const unsigned char* const end_;
+};
+
+}  // namespace
+
+// A v1::Frame record read field by field as the generated parser reads it (the last
+// occurrence of a field wins; a field of another wire type, or an unknown one, is skipped),
+// straight into `out`: the payload is copied once, from the block into out.payload, whose
+// capacity is reused from frame to frame. The generated Frame::ParseFromArray, its payload
+// string and the swap were a tenth of a capture replay's main thread.
+bool CaptureReader::read_frame(const char* data, std::size_t size, RecordedFrame& out) {
+  WireReader in(data, size);
+  std::string_view venue;
+  std::uint64_t connection = 0;
+  std::uint64_t channel = 0;
+  std::uint64_t wall = 0;
+  std::uint64_t steady = 0;
+  std::string_view payload;
+  while (!in.done()) {
+    std::uint32_t tag = 0;
+    if (!in.read_tag(tag)) return false;
+    bool ok = true;
+    switch (tag) {  // field number << 3 | wire type
+      case (v1::Frame::kVenueFieldNumber << 3) | 2:
+        // A proto3 string: invalid UTF-8 in any occurrence fails the parse.
+        ok = in.bytes(venue) && google::protobuf::internal::IsStructurallyValidUTF8(
+                                    venue.data(), static_cast<int>(venue.size()));
+        break;
+      case v1::Frame::kConnectionFieldNumber << 3:
+        ok = in.varint(connection);
+        break;
+      case v1::Frame::kChannelFieldNumber << 3:
+        ok = in.varint(channel);
+        break;
+      case v1::Frame::kRecvWallNsFieldNumber << 3:
+        ok = in.varint(wall);
+        break;
+      case v1::Frame::kRecvSteadyNsFieldNumber << 3:
+        ok = in.varint(steady);
+        break;
+      case (v1::Frame::kPayloadFieldNumber << 3) | 2:
+        ok = in.bytes(payload);
+        break;
+      default:
+        ok = in.skip(tag);
+        break;
+    }
+    if (!ok) return false;
+  }
+  if (!core::parse_venue(venue, out.venue) || static_cast<std::uint32_t>(connection) > 0xffff) {
+    return false;
+  }
+  out.connection = static_cast<std::uint16_t>(connection);
+  switch (static_cast<std::int32_t>(channel)) {
     case v1::CHANNEL_REST:
       out.channel = FrameChannel::kRest;
       break;
@@ -304,12 +442,9 @@ bool CaptureReader::next(RecordedFrame& out) {
       out.channel = FrameChannel::kWs;
       break;
   }
-  out.recv_wall_ns = f.recv_wall_ns();
-  out.recv_steady_ns = f.recv_steady_ns();
-  // A swap, not a copy: the two strings trade buffers from frame to frame, so neither
-  // allocates once both have grown to the largest frame.
-  out.payload.swap(*f.mutable_payload());
-  ++frames_;
+  out.recv_wall_ns = static_cast<std::int64_t>(wall);
+  out.recv_steady_ns = static_cast<std::int64_t>(steady);
+  out.payload.assign(payload);
   return true;
 }
 

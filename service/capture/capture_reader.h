@@ -15,10 +15,6 @@
 #include "service/capture/capture_writer.h"
 #include "service/capture/recorded_frame.h"
 
-namespace levdyn::v1 {
-class Frame;
-}
-
 namespace levdyn::capture {
 
 class BlockPrefetcher;
@@ -43,6 +39,10 @@ class CaptureReader {
   [[nodiscard]] const std::string& damage() const noexcept { return damage_; }
   [[nodiscard]] std::uint64_t frames() const noexcept { return frames_; }
 
+  /// One frame record (a serialized v1::Frame) into `out`, as v1::Frame::ParseFromArray reads
+  /// it; false when it does not parse, names no known venue or a connection above 65535.
+  [[nodiscard]] static bool read_frame(const char* data, std::size_t size, RecordedFrame& out);
+
   /// True when the first bytes of `path` are the capture magic.
   [[nodiscard]] static bool sniff(const std::string& path);
 
@@ -64,7 +64,6 @@ class CaptureReader {
   std::uint32_t format_version_ = 0;
   std::string damage_;
   std::uint64_t frames_ = 0;
-  std::unique_ptr<v1::Frame> frame_;  // reused between frames
 };
 
 }  // namespace levdyn::capture
