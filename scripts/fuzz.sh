@@ -12,7 +12,7 @@ seconds=$2
 shift 2
 src=$(cd "$(dirname "$0")/.." && pwd)
 fixtures=${LEVDYN_FIXTURES:-$src/../shared/fixtures}
-targets=${*:-"binance bybit okx deribit bitmex hyperliquid config jsonl http_target"}
+targets=${*:-"binance bybit okx deribit bitmex hyperliquid config jsonl capture_frame http_target"}
 export ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=1:abort_on_error=1:symbolize=1}
 export UBSAN_OPTIONS=${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1}
 failed=""
