@@ -6,10 +6,10 @@
 
 #include <charconv>
 #include <cmath>
-#include <deque>
-#include <iterator>
 #include <cstdio>
 #include <ctime>
+#include <deque>
+#include <iterator>
 
 #include "service/http/api_json.h"
 #include "service/venues/codec.h"
@@ -113,26 +113,26 @@ std::vector<MetricFamily> Exposition::collect(std::int64_t wall_now_ns,
   const auto& table = st.table();
 
   // ---- per instrument ----
-  auto& oi = b.family("levdyn_open_interest_usd", "Open interest notional in USD.",
-                      MetricType::Gauge);
+  auto& oi =
+      b.family("levdyn_open_interest_usd", "Open interest notional in USD.", MetricType::Gauge);
   auto& oi_base = b.family("levdyn_open_interest_base", "Open interest in base-asset units.",
                            MetricType::Gauge);
   auto& oi_age = b.family("levdyn_open_interest_age_seconds",
                           "Seconds since the last open-interest update.", MetricType::Gauge);
   auto& mark = b.family("levdyn_mark_price", "Mark price (quote currency).", MetricType::Gauge);
-  auto& funding = b.family("levdyn_funding_rate",
-                           "Funding rate normalised to 8 hours (a ratio).", MetricType::Gauge);
-  auto& oi_ratio = b.family("levdyn_oi_change_ratio",
-                            "Open-interest change over the window, (B(t)-B(t-W))/B(t-W).",
-                            MetricType::Gauge);
+  auto& funding = b.family("levdyn_funding_rate", "Funding rate normalised to 8 hours (a ratio).",
+                           MetricType::Gauge);
+  auto& oi_ratio =
+      b.family("levdyn_oi_change_ratio",
+               "Open-interest change over the window, (B(t)-B(t-W))/B(t-W).", MetricType::Gauge);
   auto& oi_vel = b.family("levdyn_oi_velocity_usd_per_second",
                           "Open-interest change in USD over the window divided by the window.",
                           MetricType::Gauge);
   auto& liq_rate = b.family("levdyn_liquidation_rate_usd_per_second",
                             "Liquidated notional per second over the window.", MetricType::Gauge);
-  auto& liq_usd = b.family("levdyn_liquidated_usd_total",
-                           "Liquidated notional in USD by liquidated position.",
-                           MetricType::Counter);
+  auto& liq_usd =
+      b.family("levdyn_liquidated_usd_total", "Liquidated notional in USD by liquidated position.",
+               MetricType::Counter);
   auto& liq_n = b.family("levdyn_liquidations_total", "Liquidations by liquidated position.",
                          MetricType::Counter);
   auto& vol = b.family("levdyn_volume_usd_total", "Traded notional in USD.", MetricType::Counter);
@@ -147,7 +147,9 @@ std::vector<MetricFamily> Exposition::collect(std::int64_t wall_now_ns,
                                           {"symbol", std::string(venues::reported_symbol(info))},
                                           {"asset", std::string(info.asset_view())}};
     auto with = [&](const char* k, std::string v) {
-      auto copy = l;
+      std::vector<ClientMetric::Label> copy;
+      copy.reserve(l.size() + 1);  // one allocation, not a copy and a regrowth
+      copy.insert(copy.end(), l.begin(), l.end());
       copy.push_back({k, std::move(v)});
       return copy;
     };
@@ -178,14 +180,14 @@ std::vector<MetricFamily> Exposition::collect(std::int64_t wall_now_ns,
   }
 
   // ---- per asset ----
-  auto& a_oi = b.family("levdyn_asset_open_interest_usd", "Open interest in USD summed over venues.",
-                        MetricType::Gauge);
-  auto& a_fw = b.family("levdyn_asset_funding_rate_oi_weighted",
-                        "OI-weighted funding rate across venues, normalised to 8 hours.",
-                        MetricType::Gauge);
-  auto& a_fm = b.family("levdyn_asset_funding_rate_mean",
-                        "Simple mean funding rate across venues, normalised to 8 hours.",
-                        MetricType::Gauge);
+  auto& a_oi = b.family("levdyn_asset_open_interest_usd",
+                        "Open interest in USD summed over venues.", MetricType::Gauge);
+  auto& a_fw =
+      b.family("levdyn_asset_funding_rate_oi_weighted",
+               "OI-weighted funding rate across venues, normalised to 8 hours.", MetricType::Gauge);
+  auto& a_fm =
+      b.family("levdyn_asset_funding_rate_mean",
+               "Simple mean funding rate across venues, normalised to 8 hours.", MetricType::Gauge);
   auto& a_ratio = b.family("levdyn_asset_oi_change_ratio", "Asset open-interest change ratio.",
                            MetricType::Gauge);
   auto& a_vel = b.family("levdyn_asset_oi_velocity_usd_per_second",
@@ -193,17 +195,17 @@ std::vector<MetricFamily> Exposition::collect(std::int64_t wall_now_ns,
   auto& a_liq = b.family("levdyn_asset_liquidated_usd",
                          "Liquidated notional in USD over the window by liquidated position.",
                          MetricType::Gauge);
-  auto& a_rate = b.family("levdyn_asset_liquidation_rate_usd_per_second",
-                          "Asset liquidated notional per second over the window.",
-                          MetricType::Gauge);
+  auto& a_rate =
+      b.family("levdyn_asset_liquidation_rate_usd_per_second",
+               "Asset liquidated notional per second over the window.", MetricType::Gauge);
   auto& a_l2oi = b.family("levdyn_asset_liquidations_to_oi_ratio",
                           "Liquidations over the window as a share of OI at the window start.",
                           MetricType::Gauge);
   auto& a_turn = b.family("levdyn_asset_turnover", "Traded notional over the window divided by OI.",
                           MetricType::Gauge);
-  auto& a_int = b.family("levdyn_liquidation_intensity",
-                         "Hawkes intensity of liquidation arrivals (per second).",
-                         MetricType::Gauge);
+  auto& a_int =
+      b.family("levdyn_liquidation_intensity",
+               "Hawkes intensity of liquidation arrivals (per second).", MetricType::Gauge);
   auto& a_eta = b.family("levdyn_liquidation_branching_ratio",
                          "Hawkes branching ratio (alpha/beta); absent when too few events.",
                          MetricType::Gauge);
@@ -216,8 +218,11 @@ std::vector<MetricFamily> Exposition::collect(std::int64_t wall_now_ns,
     if (!st.asset(static_cast<core::AssetId>(i), a) || !a.has_data) continue;
     const std::vector<ClientMetric::Label> l = {{"asset", std::string(table.asset_name(a.asset))}};
     auto with = [&](std::vector<ClientMetric::Label> extra) {
-      auto copy = l;
-      copy.insert(copy.end(), extra.begin(), extra.end());
+      std::vector<ClientMetric::Label> copy;
+      copy.reserve(l.size() + extra.size());
+      copy.insert(copy.end(), l.begin(), l.end());
+      copy.insert(copy.end(), std::make_move_iterator(extra.begin()),
+                  std::make_move_iterator(extra.end()));
       return copy;
     };
     gauge(a_oi, l, a.oi_usd);
@@ -243,10 +248,10 @@ std::vector<MetricFamily> Exposition::collect(std::int64_t wall_now_ns,
   if (src_.feeds != nullptr) {
     auto& up = b.family("levdyn_feed_connected", "1 when every connection of the venue is up.",
                         MetricType::Gauge);
-    auto& msgs = b.family("levdyn_feed_messages_total", "Frames received by channel.",
-                          MetricType::Counter);
-    auto& evs = b.family("levdyn_feed_events_total", "Normalized events produced.",
-                         MetricType::Counter);
+    auto& msgs =
+        b.family("levdyn_feed_messages_total", "Frames received by channel.", MetricType::Counter);
+    auto& evs =
+        b.family("levdyn_feed_events_total", "Normalized events produced.", MetricType::Counter);
     auto& errs = b.family("levdyn_feed_decode_errors_total", "Frames rejected by the decoder.",
                           MetricType::Counter);
     auto& rec = b.family("levdyn_feed_reconnects_total", "Connection losses by reason.",
@@ -256,14 +261,14 @@ std::vector<MetricFamily> Exposition::collect(std::int64_t wall_now_ns,
     auto& avail = b.family("levdyn_feed_liquidations_available",
                            "1 when the venue publishes liquidations publicly, 0 when it does not.",
                            MetricType::Gauge);
-    auto& pings = b.family("levdyn_feed_pings_total", "Heartbeats and pings sent.",
-                           MetricType::Counter);
+    auto& pings =
+        b.family("levdyn_feed_pings_total", "Heartbeats and pings sent.", MetricType::Counter);
     auto& qfull = b.family("levdyn_feed_queue_full_total",
                            "Times the venue's feed paused reading because the ring was full.",
                            MetricType::Counter);
     auto& rest = b.family("levdyn_rest_requests_total", "REST requests sent.", MetricType::Counter);
-    auto& rest_err = b.family("levdyn_rest_errors_total", "REST requests that failed.",
-                              MetricType::Counter);
+    auto& rest_err =
+        b.family("levdyn_rest_errors_total", "REST requests that failed.", MetricType::Counter);
     auto& rest_rl = b.family("levdyn_rest_rate_limited_total",
                              "REST answers 429/418 (rate limited).", MetricType::Counter);
     for (const auto& v : src_.feeds->venues) {
@@ -331,8 +336,8 @@ std::vector<MetricFamily> Exposition::collect(std::int64_t wall_now_ns,
 
   // ---- HTTP ----
   if (src_.http != nullptr) {
-    auto& req = b.family("levdyn_http_requests_total", "HTTP requests by route template and status.",
-                         MetricType::Counter);
+    auto& req = b.family("levdyn_http_requests_total",
+                         "HTTP requests by route template and status.", MetricType::Counter);
     for (const auto& [k, v] : src_.http->requests) {
       counter(req, {{"route", k.first}, {"code", std::to_string(k.second)}},
               static_cast<double>(v));
@@ -360,9 +365,9 @@ std::vector<MetricFamily> Exposition::collect(std::int64_t wall_now_ns,
   gauge(b.family("process_resident_memory_bytes", "Resident memory size in bytes.",
                  MetricType::Gauge),
         {}, p.rss_bytes);
-  gauge(b.family("process_virtual_memory_bytes", "Virtual memory size in bytes.",
-                 MetricType::Gauge),
-        {}, p.vsize_bytes);
+  gauge(
+      b.family("process_virtual_memory_bytes", "Virtual memory size in bytes.", MetricType::Gauge),
+      {}, p.vsize_bytes);
   counter(b.family("process_cpu_seconds_total", "User and system CPU time in seconds.",
                    MetricType::Counter),
           {}, std::isfinite(p.cpu_seconds) ? p.cpu_seconds : 0);
@@ -393,7 +398,13 @@ void append_value(std::string& out, double v) {
 }
 
 void append_escaped(std::string& out, std::string_view s, bool quote) {
-  for (const char c : s) {
+  // Label values and help texts rarely hold a byte to escape: the clean prefix in one append.
+  std::size_t clean = 0;
+  while (clean < s.size() && s[clean] != '\\' && s[clean] != '\n' && !(quote && s[clean] == '"')) {
+    ++clean;
+  }
+  out.append(s.data(), clean);
+  for (const char c : s.substr(clean)) {
     if (c == '\\') {
       out += "\\\\";
     } else if (c == '\n') {
@@ -442,11 +453,16 @@ void append_sample(std::string& out, const std::string& name, const char* suffix
 
 const char* type_name(MetricType t) {
   switch (t) {
-    case MetricType::Counter: return "counter";
-    case MetricType::Gauge: return "gauge";
-    case MetricType::Histogram: return "histogram";
-    case MetricType::Summary: return "summary";
-    default: return "untyped";
+    case MetricType::Counter:
+      return "counter";
+    case MetricType::Gauge:
+      return "gauge";
+    case MetricType::Histogram:
+      return "histogram";
+    case MetricType::Summary:
+      return "summary";
+    default:
+      return "untyped";
   }
 }
 
@@ -473,8 +489,8 @@ void write_text_exposition(std::string& out, const std::vector<MetricFamily>& fa
           break;
         case MetricType::Histogram:
           for (const auto& b : m.histogram.bucket) {
-            append_sample(out, f.name, "_bucket", m.label,
-                          static_cast<double>(b.cumulative_count), "le", b.upper_bound);
+            append_sample(out, f.name, "_bucket", m.label, static_cast<double>(b.cumulative_count),
+                          "le", b.upper_bound);
           }
           append_sample(out, f.name, "_sum", m.label, m.histogram.sample_sum);
           append_sample(out, f.name, "_count", m.label,
