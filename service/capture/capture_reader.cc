@@ -26,15 +26,27 @@ std::uint32_t get_u32(const char* p) {
   return v;
 }
 
-// Reads a varint at data[pos..size); false when it runs past the end or is too long.
-bool get_varint(const std::string& data, std::size_t& pos, std::uint64_t& v) {
+// A base-128 varint of at most `max_bytes` bytes at [p, end), p moved past it (bits beyond 64
+// dropped); false when it runs past the end or is longer. Record lengths and the fields of
+// frame records (read_frame) are read with it.
+bool read_varint(const unsigned char*& p, const unsigned char* end, int max_bytes,
+                 std::uint64_t& v) noexcept {
   v = 0;
-  for (int shift = 0; shift < 64 && pos < data.size(); shift += 7) {
-    const auto b = static_cast<unsigned char>(data[pos++]);
-    v |= static_cast<std::uint64_t>(b & 0x7f) << shift;
-    if ((b & 0x80) == 0) return true;
+  for (int i = 0; i < max_bytes && p != end; ++i) {
+    const unsigned b = *p++;
+    v |= static_cast<std::uint64_t>(b & 0x7f) << (7 * i);
+    if (b < 0x80) return true;
   }
   return false;
+}
+
+// Reads a varint at data[pos..size); false when it runs past the end or is too long.
+bool get_varint(const std::string& data, std::size_t& pos, std::uint64_t& v) {
+  const auto* const begin = reinterpret_cast<const unsigned char*>(data.data());
+  const unsigned char* p = begin + pos;
+  const bool ok = read_varint(p, begin + data.size(), 10, v);
+  pos = static_cast<std::size_t>(p - begin);
+  return ok;
 }
 
 }  // namespace
@@ -307,35 +319,18 @@ class WireReader {
 
   [[nodiscard]] bool done() const noexcept { return p_ == end_; }
 
-  bool varint(std::uint64_t& v) noexcept {
-    v = 0;
-    for (int i = 0; i < 10 && p_ != end_; ++i) {
-      const unsigned b = *p_++;
-      v |= static_cast<std::uint64_t>(b & 0x7f) << (7 * i);
-      if (b < 0x80) return true;
-    }
-    return false;
-  }
+  bool varint(std::uint64_t& v) noexcept { return read_varint(p_, end_, 10, v); }
 
   bool read_tag(std::uint32_t& t) noexcept {
-    t = 0;
-    for (int i = 0; i < 5 && p_ != end_; ++i) {
-      const unsigned b = *p_++;
-      t |= static_cast<std::uint32_t>(b & 0x7f) << (7 * i);
-      if (b < 0x80) return true;
-    }
-    return false;
+    std::uint64_t v = 0;
+    if (!read_varint(p_, end_, 5, v)) return false;
+    t = static_cast<std::uint32_t>(v);  // a 5th byte's bits beyond 32 are dropped
+    return true;
   }
 
   bool bytes(std::string_view& v) noexcept {
-    std::uint32_t n = 0;
-    for (int i = 0;; ++i) {
-      if (p_ == end_) return false;
-      const unsigned b = *p_++;
-      if (i == 4 && b >= 8) return false;  // 2 GiB or more
-      n |= static_cast<std::uint32_t>(b & 0x7f) << (7 * i);
-      if (b < 0x80) break;
-    }
+    std::uint64_t n = 0;
+    if (!read_varint(p_, end_, 5, n) || n >= (std::uint64_t{1} << 31)) return false;  // 2 GiB
     if (n > static_cast<std::size_t>(end_ - p_)) return false;
     v = std::string_view(reinterpret_cast<const char*>(p_), n);
     p_ += n;

@@ -15,26 +15,11 @@
 #include "levdyn/v1/capture.pb.h"
 #include "service/capture/capture_reader.h"
 #include "tests/fuzz/fuzz_check.h"
+#include "tests/support/frame_reference.h"
 
 namespace {
 
 using namespace levdyn;
-
-bool reference(const std::uint8_t* data, std::size_t size, capture::RecordedFrame& out) {
-  v1::Frame f;
-  if (!f.ParseFromArray(data, static_cast<int>(size)) || !core::parse_venue(f.venue(), out.venue) ||
-      f.connection() > 0xffff) {
-    return false;
-  }
-  out.connection = static_cast<std::uint16_t>(f.connection());
-  out.channel = f.channel() == v1::CHANNEL_REST     ? capture::FrameChannel::kRest
-                : f.channel() == v1::CHANNEL_STATUS ? capture::FrameChannel::kStatus
-                                                    : capture::FrameChannel::kWs;
-  out.recv_wall_ns = f.recv_wall_ns();
-  out.recv_steady_ns = f.recv_steady_ns();
-  out.payload = f.payload();
-  return true;
-}
 
 bool same(const capture::RecordedFrame& a, const capture::RecordedFrame& b) {
   return a.venue == b.venue && a.connection == b.connection && a.channel == b.channel &&
@@ -51,7 +36,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   capture::RecordedFrame expected;
   const bool ok =
       capture::CaptureReader::read_frame(reinterpret_cast<const char*>(data), size, got);
-  LEVDYN_FUZZ_CHECK(ok == reference(data, size, expected));
+  LEVDYN_FUZZ_CHECK(ok == test::reference_read_frame(data, size, expected));
   if (!ok) return 0;
   LEVDYN_FUZZ_CHECK(same(got, expected));
   v1::Frame f;

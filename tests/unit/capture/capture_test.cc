@@ -20,6 +20,7 @@
 #include "service/capture/frame_source.h"
 #include "service/capture/recorder.h"
 #include "tests/support/child_process.h"
+#include "tests/support/frame_reference.h"
 
 namespace levdyn::capture {
 namespace {
@@ -333,21 +334,6 @@ TEST_F(CaptureFileTest, NotACaptureIsRefused) {
 // then each with random bytes flipped, inserted, removed or cut off.
 TEST(FrameRecordTest, ReadsAsTheGeneratedParser) {
   std::mt19937_64 rng(17);
-  auto reference = [](const std::string& rec, RecordedFrame& out) {
-    v1::Frame f;
-    if (!f.ParseFromArray(rec.data(), static_cast<int>(rec.size())) ||
-        !core::parse_venue(f.venue(), out.venue) || f.connection() > 0xffff) {
-      return false;
-    }
-    out.connection = static_cast<std::uint16_t>(f.connection());
-    out.channel = f.channel() == v1::CHANNEL_REST     ? FrameChannel::kRest
-                  : f.channel() == v1::CHANNEL_STATUS ? FrameChannel::kStatus
-                                                      : FrameChannel::kWs;
-    out.recv_wall_ns = f.recv_wall_ns();
-    out.recv_steady_ns = f.recv_steady_ns();
-    out.payload = f.payload();
-    return true;
-  };
   const char* const venues[] = {"binance", "bybit", "okx", "deribit", "bitmex", "hyperliquid"};
   const google::protobuf::LogSilencer quiet;  // the generated parser logs bad UTF-8
   int parsed = 0;
@@ -393,7 +379,7 @@ TEST(FrameRecordTest, ReadsAsTheGeneratedParser) {
     }
     RecordedFrame expected;
     RecordedFrame got;
-    const bool ok = reference(rec, expected);
+    const bool ok = test::reference_read_frame(rec.data(), rec.size(), expected);
     ASSERT_EQ(CaptureReader::read_frame(rec.data(), rec.size(), got), ok) << n << " " << [&] {
       std::string hex;
       for (unsigned char ch : rec) {
