@@ -226,13 +226,17 @@ class Cursor {
     while (p_ != end_ && *p_ == ' ') ++p_;
   }
 
+  /// Consumes `word` only when it is the whole value: null() and boolean() are also probes
+  /// (BitMEX reads `null` or else a string), so `null"x"` must leave the cursor on the `n`.
   bool literal(std::string_view word) noexcept {
     if (static_cast<std::size_t>(end_ - p_) < word.size() ||
         std::memcmp(p_, word.data(), word.size()) != 0) {
       return false;
     }
     p_ += word.size();
-    return delimited();
+    if (delimited()) return true;
+    p_ -= word.size();
+    return false;
   }
 
   /// A scalar must be followed by whitespace, a structural character or the end.
@@ -347,9 +351,9 @@ class Cursor {
         const auto q = static_cast<std::uint32_t>(
             _mm256_movemask_epi8(_mm256_cmpeq_epi8(v, _mm256_set1_epi8('"'))));
         // Signed compare: bytes >= 0x80 are negative, so one compare finds them and controls.
-        const auto r = static_cast<std::uint32_t>(_mm256_movemask_epi8(
-            _mm256_or_si256(_mm256_cmpeq_epi8(v, _mm256_set1_epi8('\\')),
-                            _mm256_cmpgt_epi8(_mm256_set1_epi8(0x20), v))));
+        const auto r = static_cast<std::uint32_t>(
+            _mm256_movemask_epi8(_mm256_or_si256(_mm256_cmpeq_epi8(v, _mm256_set1_epi8('\\')),
+                                                 _mm256_cmpgt_epi8(_mm256_set1_epi8(0x20), v))));
         quote |= std::uint64_t{q} << (32 * half);
         refused |= std::uint64_t{r} << (32 * half);
       }

@@ -10,8 +10,8 @@
 #include <cstdint>
 #include <random>
 #include <string>
-#include <utility>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 namespace levdyn::venues::scan {
@@ -54,8 +54,8 @@ TEST(JsonScanTest, ReadsAnObjectOfEveryValueKind) {
 }
 
 TEST(JsonScanTest, NumbersInStrictGrammarOnly) {
-  for (const std::string_view bad : {"01", "1.", ".5", "-", "+1", "1e", "1e+", "0x1", "1.5x",
-                                     "NaN", "1e400", "-0", "-0.0"}) {
+  for (const std::string_view bad :
+       {"01", "1.", ".5", "-", "+1", "1e", "1e+", "0x1", "1.5x", "NaN", "1e400", "-0", "-0.0"}) {
     const Frame f(bad);
     Cursor c(f.view());
     double d = 0;
@@ -105,6 +105,19 @@ TEST(JsonScanTest, RefusesWhatItCannotReadAsSimdjsonWould) {
 // A quote as the last byte of a frame whose length is a multiple of 64 opened a string with no
 // word of the index left; the read took an unwritten word for the next one and ran past the end
 // of the frame (found by ASan in fast_path_test).
+// Verifies a literal followed by anything but a delimiter is not consumed: null() is used as a
+// probe before string() (BitMEX's fast path), and `null"x"` must not read as the string "x".
+TEST(JsonScanTest, AnUndelimitedLiteralIsNotConsumed) {
+  const Frame f(R"({"t":null"x","u":truex})");
+  Cursor c(f.view());
+  Key k;
+  ASSERT_TRUE(c.consume('{') && c.key(k));
+  EXPECT_FALSE(c.null());
+  std::string_view s;
+  EXPECT_FALSE(c.string(s));  // still on the `n`
+  EXPECT_TRUE(c.peek('n'));
+}
+
 TEST(JsonScanTest, AnOpeningQuoteAtTheEndOfAnIndexWordIsNotAString) {
   for (const std::size_t n : {1u, 63u, 64u, 65u, 128u, 4096u}) {
     const Frame f(std::string(n - 1, ' ') + '"');
