@@ -2,8 +2,9 @@
 
 // /metrics: Prometheus text exposition of levdyn's results and health (DESIGN §6 names), built
 // at scrape time from the engine's published seqlocks and the feed counters — a scrape reads,
-// it never locks anything the feed or engine threads take — and written
-// in the text format with std::to_chars into the caller's buffer.
+// it never locks anything the feed or engine threads take. render() writes the text format
+// straight into reused per-family buffers (an instrument's labels escaped once per scrape,
+// numbers with std::to_chars); collect() builds the same families as prometheus-cpp's model.
 
 #include <prometheus/metric_family.h>
 
@@ -11,6 +12,7 @@
 #include <functional>
 #include <map>
 #include <string>
+#include <string_view>
 #include <utility>
 #include <vector>
 
@@ -56,7 +58,8 @@ class Exposition {
  public:
   explicit Exposition(ExpositionSources sources);
 
-  /// Builds every family at `wall_now_ns` / `steady_now_ns`.
+  /// Builds every family at `wall_now_ns` / `steady_now_ns` as prometheus-cpp's model; render()
+  /// writes exactly write_text_exposition(collect(...)) without building it.
   [[nodiscard]] std::vector<prometheus::MetricFamily> collect(std::int64_t wall_now_ns,
                                                               std::int64_t steady_now_ns) const;
   /// Renders the text format into `out` (cleared first).
@@ -65,6 +68,9 @@ class Exposition {
  private:
   ExpositionSources src_;
   std::int64_t start_time_s_;
+  // render()'s per-family text, kept between scrapes so a scrape reuses their capacity.
+  mutable std::vector<std::string> buffers_;
+  mutable std::vector<std::string_view> names_;
 };
 
 }  // namespace levdyn::http
