@@ -102,13 +102,10 @@ TEST(JsonScanTest, RefusesWhatItCannotReadAsSimdjsonWould) {
   EXPECT_FALSE(d.end());
 }
 
-// A quote as the last byte of a frame whose length is a multiple of 64 opened a string with no
-// word of the index left; the read took an unwritten word for the next one and ran past the end
-// of the frame (found by ASan in fast_path_test).
 // Verifies a literal followed by anything but a delimiter is not consumed: null() is used as a
 // probe before string() (BitMEX's fast path), and `null"x"` must not read as the string "x".
 TEST(JsonScanTest, AnUndelimitedLiteralIsNotConsumed) {
-  const Frame f(R"({"t":null"x","u":truex})");
+  const Frame f(R"({"t":null"x"})");
   Cursor c(f.view());
   Key k;
   ASSERT_TRUE(c.consume('{') && c.key(k));
@@ -118,6 +115,9 @@ TEST(JsonScanTest, AnUndelimitedLiteralIsNotConsumed) {
   EXPECT_TRUE(c.peek('n'));
 }
 
+// A quote as the last byte of a frame whose length is a multiple of 64 opened a string with no
+// word of the index left; the read took an unwritten word for the next one and ran past the end
+// of the frame (found by ASan in fast_path_test).
 TEST(JsonScanTest, AnOpeningQuoteAtTheEndOfAnIndexWordIsNotAString) {
   for (const std::size_t n : {1u, 63u, 64u, 65u, 128u, 4096u}) {
     const Frame f(std::string(n - 1, ' ') + '"');
