@@ -55,6 +55,13 @@ struct VenueFeedStats {
     const int total = connections_total.load(std::memory_order_relaxed);
     return total > 0 && connections_up.load(std::memory_order_relaxed) == total;
   }
+  /// Nanoseconds since the venue's last frame, or -1 before its first. A feed thread may store
+  /// a frame's time after the reader took `steady_now_ns`; that frame is age 0, never negative.
+  [[nodiscard]] std::int64_t last_message_age_ns(std::int64_t steady_now_ns) const noexcept {
+    const std::int64_t last = last_message_steady_ns.load(std::memory_order_relaxed);
+    if (last == 0) return -1;
+    return steady_now_ns > last ? steady_now_ns - last : 0;
+  }
   [[nodiscard]] std::uint64_t decode_errors_total() const noexcept {
     std::uint64_t n = 0;
     for (int i = 0; i < kDecodeStatusCount; ++i) {

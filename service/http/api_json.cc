@@ -288,11 +288,11 @@ void append_feed(std::string& out, const feed::VenueFeedStats& v, std::int64_t s
   key(out, "connections");
   append_json_int(out, v.connections_total.load(std::memory_order_relaxed));
   key(out, "last_message_age_s");
-  const std::int64_t last = v.last_message_steady_ns.load(std::memory_order_relaxed);
-  if (last == 0) {
+  const std::int64_t age_ns = v.last_message_age_ns(steady_now_ns);
+  if (age_ns < 0) {
     out += "null";
   } else {
-    append_json_number(out, static_cast<double>(steady_now_ns - last) / 1e9);
+    append_json_number(out, static_cast<double>(age_ns) / 1e9);
   }
   key(out, "messages");
   append_json_int(out, static_cast<std::int64_t>(v.messages_total()));

@@ -452,8 +452,8 @@ void emit(Sink& s, const ExpositionSources& src, std::int64_t start_time_s,
         if (reason == core::FeedReason::kNone || reason == core::FeedReason::kConnected) continue;
         counter(s, rec, l, load(v.reconnects[r]), {"reason", core::to_string(reason)});
       }
-      const std::int64_t last = v.last_message_steady_ns.load(std::memory_order_relaxed);
-      if (last != 0) gauge(s, age, l, static_cast<double>(steady_now_ns - last) / 1e9);
+      const std::int64_t age_ns = v.last_message_age_ns(steady_now_ns);
+      if (age_ns >= 0) gauge(s, age, l, static_cast<double>(age_ns) / 1e9);
       gauge(s, avail, l, v.liquidations_available ? 1 : 0);
       counter(s, pings, l, load(v.pings_sent));
       counter(s, qfull, l, load(v.queue_full));
