@@ -242,5 +242,66 @@ TEST(JsonScanTest, NumbersReadAsFromCharsReadsThem) {
   }
 }
 
+// Numbers inside a frame, followed by a delimiter or by a byte that ends the number badly, with
+// every digit-run length from 1 to 22 at shifted offsets (past 19 digits the mantissa is no
+// longer exact and std::from_chars decides; past 18 an int64 may not fit).
+TEST(JsonScanTest, DigitRunsOfEveryLengthInsideAFrame) {
+  std::mt19937_64 rng(17);
+  auto digits = [&](int n, bool leading) {
+    std::string d;
+    for (int i = 0; i < n; ++i) {
+      d +=
+          static_cast<char>((i == 0 && leading ? '1' : '0') + rng() % (i == 0 && leading ? 9 : 10));
+    }
+    return d;
+  };
+  for (int int_digits = 1; int_digits <= 22; ++int_digits) {
+    for (int frac_digits = 0; frac_digits <= 22; ++frac_digits) {
+      for (int rep = 0; rep < 20; ++rep) {
+        std::string num = (rng() % 4 == 0 ? "-" : "") + digits(int_digits, true);
+        if (frac_digits > 0) num += "." + digits(frac_digits, false);
+        const std::string pad(rng() % 9, ' ');  // shifts the number against the loads
+        const std::string text = "[" + pad + num + "," + num + "]";
+        const Frame f(text);
+        Cursor c(f.view());
+        double expected = 0;
+        std::from_chars(num.data(), num.data() + num.size(), expected);
+        double a = 0, b = 0;
+        ASSERT_TRUE(c.consume('[') && c.number(a) && c.consume(',') && c.number(b) &&
+                    c.consume(']') && c.end())
+            << text;
+        EXPECT_EQ(a, expected) << text;
+        EXPECT_EQ(b, expected) << text;
+        if (frac_digits == 0) {
+          std::int64_t expected_int = 0;
+          const auto r = std::from_chars(num.data(), num.data() + num.size(), expected_int);
+          Cursor ci(f.view());
+          std::int64_t v = 0;
+          const bool ok = ci.consume('[') && ci.int64(v);
+          EXPECT_EQ(ok, r.ec == std::errc()) << text;
+          if (ok) {
+            EXPECT_EQ(v, expected_int) << text;
+          }
+        }
+        // A byte that is neither digit nor delimiter ends the number anywhere in a load.
+        for (const char bad : {'a', '/', ':', 'x', '.', '-', '+', '"'}) {
+          std::string broken = num;
+          const std::size_t at = 1 + rng() % broken.size();
+          broken.insert(at, 1, bad);
+          if (bad == '.' && broken.find('.') == at && num.find('.') == std::string::npos &&
+              at < broken.size() - 1) {
+            continue;  // a single '.' between digits is a valid fraction
+          }
+          const std::string t = "[" + broken + "]";
+          const Frame g(t);
+          Cursor cb(g.view());
+          double d = 0;
+          EXPECT_FALSE(cb.consume('[') && cb.number(d) && cb.consume(']') && cb.end()) << t;
+        }
+      }
+    }
+  }
+}
+
 }  // namespace
 }  // namespace levdyn::venues::scan
