@@ -4,6 +4,7 @@
 #include <sys/resource.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <array>
 #include <charconv>
 #include <cmath>
@@ -337,7 +338,9 @@ void emit(Sink& s, const ExpositionSources& src, std::int64_t start_time_s,
     gauge(s, oi, l, m.oi_usd);
     gauge(s, oi_base, l, m.oi_base);
     if (m.oi_updated_at_ns > 0) {
-      gauge(s, oi_age, l, static_cast<double>(wall_now_ns - m.oi_updated_at_ns) / 1e9);
+      // An update published after this scrape read its clock is age 0, not negative.
+      const std::int64_t age_ns = std::max<std::int64_t>(wall_now_ns - m.oi_updated_at_ns, 0);
+      gauge(s, oi_age, l, static_cast<double>(age_ns) / 1e9);
     }
     gauge(s, mark, l, m.mark);
     gauge(s, funding, l, m.funding_rate_8h);

@@ -184,5 +184,68 @@ TEST(PromText, RenderWritesWhatCollectBuilds) {
   EXPECT_NE(rendered.find("symbol=\"SYM3\""), std::string::npos);
 }
 
+/// The sample lines of family `name` in a text exposition.
+std::vector<std::string> samples_of(const std::string& text, const std::string& name) {
+  std::vector<std::string> out;
+  std::istringstream in(text);
+  std::string line;
+  while (std::getline(in, line)) {
+    if (line.rfind(name + "{", 0) == 0 || line.rfind(name + " ", 0) == 0) out.push_back(line);
+  }
+  return out;
+}
+
+// A scrape reads its clocks, then the published state: an open-interest update or a frame
+// stored in between is newer than the scrape's "now", and its age is 0, never negative.
+TEST(PromText, AgesOfUpdatesNewerThanTheScrapeAreZero) {
+  using namespace levdyn::core;
+  InstrumentTable table;
+  InstrumentSpec spec;
+  spec.venue = Venue::kDeribit;
+  spec.symbol = "BTC-PERPETUAL";
+  spec.asset = "BTC";
+  table.add(spec);
+  EngineConfig cfg;
+  PublishedState state(table, static_cast<int>(cfg.windows_ns.size()), cfg.windows_ns.data());
+  Engine engine(cfg, table, state);
+  const std::int64_t t = 1'700'000'000'000'000'000;
+  NormalizedEvent e{};
+  e.exchange_ts_ns = e.recv_wall_ns = t;
+  e.instrument = 0;
+  e.type = EventType::kOpenInterest;
+  e.oi = {kAbsent, 1000.0, 1e6, OiSource::kWs};
+  engine.apply(e);
+  engine.publish(t, true);
+  feed::FeedStats feeds;
+  feeds.of(Venue::kDeribit).enabled = true;
+  feeds.of(Venue::kDeribit).last_message_steady_ns = 5'000'000'000;
+
+  ExpositionSources src;
+  src.state = &state;
+  src.feeds = &feeds;
+  Exposition expo(src);
+  for (const std::int64_t behind_ns : {std::int64_t{71'896}, std::int64_t{0}}) {
+    std::string text;
+    expo.render(text, t - behind_ns, 5'000'000'000 - behind_ns);
+    for (const char* name :
+         {"levdyn_open_interest_age_seconds", "levdyn_feed_last_message_age_seconds"}) {
+      const auto lines = samples_of(text, name);
+      ASSERT_EQ(lines.size(), 1u) << name << "\n" << text;
+      EXPECT_EQ(lines[0].substr(lines[0].rfind(' ')), " 0") << lines[0];
+    }
+  }
+  // And an update older than the scrape has its age.
+  std::string text;
+  expo.render(text, t + 1'500'000'000, 5'250'000'000);
+  EXPECT_EQ(samples_of(text, "levdyn_open_interest_age_seconds")
+                .at(0)
+                .substr(samples_of(text, "levdyn_open_interest_age_seconds")[0].rfind(' ')),
+            " 1.5");
+  EXPECT_EQ(samples_of(text, "levdyn_feed_last_message_age_seconds")
+                .at(0)
+                .substr(samples_of(text, "levdyn_feed_last_message_age_seconds")[0].rfind(' ')),
+            " 0.25");
+}
+
 }  // namespace
 }  // namespace levdyn::http
