@@ -184,15 +184,17 @@ TEST(PromText, RenderWritesWhatCollectBuilds) {
   EXPECT_NE(rendered.find("symbol=\"SYM3\""), std::string::npos);
 }
 
-/// The sample lines of family `name` in a text exposition.
-std::vector<std::string> samples_of(const std::string& text, const std::string& name) {
-  std::vector<std::string> out;
+/// The value of family `name`'s only sample line in a text exposition; when the family has
+/// not exactly one sample, says how many it has.
+std::string sole_value(const std::string& text, const std::string& name) {
+  std::vector<std::string> lines;
   std::istringstream in(text);
   std::string line;
   while (std::getline(in, line)) {
-    if (line.rfind(name + "{", 0) == 0 || line.rfind(name + " ", 0) == 0) out.push_back(line);
+    if (line.rfind(name + "{", 0) == 0 || line.rfind(name + " ", 0) == 0) lines.push_back(line);
   }
-  return out;
+  if (lines.size() != 1) return std::to_string(lines.size()) + " samples";
+  return lines[0].substr(lines[0].rfind(' ') + 1);
 }
 
 // A scrape reads its clocks, then the published state: an open-interest update or a frame
@@ -229,22 +231,14 @@ TEST(PromText, AgesOfUpdatesNewerThanTheScrapeAreZero) {
     expo.render(text, t - behind_ns, 5'000'000'000 - behind_ns);
     for (const char* name :
          {"levdyn_open_interest_age_seconds", "levdyn_feed_last_message_age_seconds"}) {
-      const auto lines = samples_of(text, name);
-      ASSERT_EQ(lines.size(), 1u) << name << "\n" << text;
-      EXPECT_EQ(lines[0].substr(lines[0].rfind(' ')), " 0") << lines[0];
+      EXPECT_EQ(sole_value(text, name), "0") << name << "\n" << text;
     }
   }
   // And an update older than the scrape has its age.
   std::string text;
   expo.render(text, t + 1'500'000'000, 5'250'000'000);
-  EXPECT_EQ(samples_of(text, "levdyn_open_interest_age_seconds")
-                .at(0)
-                .substr(samples_of(text, "levdyn_open_interest_age_seconds")[0].rfind(' ')),
-            " 1.5");
-  EXPECT_EQ(samples_of(text, "levdyn_feed_last_message_age_seconds")
-                .at(0)
-                .substr(samples_of(text, "levdyn_feed_last_message_age_seconds")[0].rfind(' ')),
-            " 0.25");
+  EXPECT_EQ(sole_value(text, "levdyn_open_interest_age_seconds"), "1.5");
+  EXPECT_EQ(sole_value(text, "levdyn_feed_last_message_age_seconds"), "0.25");
 }
 
 }  // namespace

@@ -14,8 +14,10 @@
 #include <unistd.h>
 #include <filesystem>
 #include <fstream>
+#include <istream>
 #include <iterator>
 #include <memory>
+#include <sstream>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -116,12 +118,9 @@ class PairedCodecs {
   std::size_t decodes_ = 0, mismatches_ = 0;
 };
 
-/// The `frame` of each line of a JSONL file of `venue` (DESIGN §6 interchange format).
-std::vector<std::string> jsonl_frames(const std::string& path, std::string_view venue,
-                                      std::size_t limit) {
+/// The `frame` of each JSONL line of `venue` in `in` (DESIGN §6 interchange format).
+std::vector<std::string> jsonl_frames(std::istream& in, std::string_view venue, std::size_t limit) {
   std::vector<std::string> frames;
-  std::ifstream in(path);
-  EXPECT_TRUE(in) << "cannot read " << path;
   simdjson::dom::parser parser;
   std::string line;
   while (frames.size() < limit && std::getline(in, line)) {
@@ -134,13 +133,20 @@ std::vector<std::string> jsonl_frames(const std::string& path, std::string_view 
   return frames;
 }
 
+/// The same, from a JSONL file.
+std::vector<std::string> jsonl_frames(const std::string& path, std::string_view venue,
+                                      std::size_t limit) {
+  std::ifstream in(path);
+  EXPECT_TRUE(in) << "cannot read " << path;
+  return jsonl_frames(in, venue, limit);
+}
+
 /// The frames of `venue` in a generated corpus. The corpus is made once per test process into a
 /// temporary file, read into memory and the file removed.
 std::vector<std::string> corpus_frames(std::string_view venue) {
   static const std::string lines = [] {
-    const std::filesystem::path out =
-        std::filesystem::temp_directory_path() /
-        ("levdyn_fast_path_" + std::to_string(::getpid()) + ".jsonl");
+    const std::filesystem::path out = std::filesystem::temp_directory_path() /
+                                      ("levdyn_fast_path_" + std::to_string(::getpid()) + ".jsonl");
     const std::string cmd = "/usr/bin/python3 " + std::string(LEVDYN_SOURCE_DIR) +
                             "/tests/bench/gen_corpus.py --frames 24000 --seed 11 --out " +
                             out.string() + " >/dev/null";
@@ -151,21 +157,8 @@ std::vector<std::string> corpus_frames(std::string_view venue) {
     std::filesystem::remove(out, ec);
     return text;
   }();
-  std::vector<std::string> frames;
-  simdjson::dom::parser parser;
-  std::size_t pos = 0;
-  while (pos < lines.size()) {
-    std::size_t end = lines.find('\n', pos);
-    if (end == std::string::npos) end = lines.size();
-    simdjson::dom::element doc;
-    std::string_view v, f;
-    if (!parser.parse(lines.data() + pos, end - pos).get(doc) && !doc["venue"].get(v) &&
-        v == venue && !doc["frame"].get(f)) {
-      frames.emplace_back(f);
-    }
-    pos = end + 1;
-  }
-  return frames;
+  std::istringstream in(lines);
+  return jsonl_frames(in, venue, 100000);
 }
 
 /// Truncations and single-byte substitutions of `frame`.
