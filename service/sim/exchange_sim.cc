@@ -436,7 +436,7 @@ struct ExchangeSimulator::Impl : std::enable_shared_from_this<ExchangeSimulator:
             if (f.kind == FaultKind::kWrongType)
               bad.data = wrong_type_frame(venue, now / 1'000'000);
             if (f.kind == FaultKind::kBinary) {
-              bad.data = std::string("\x00\x01\x02binary\xff", 10);
+              bad.data = std::string("\x00\x01\x02" "binary\xff", 10);  // "\x02b" would be one escape
               bad.binary = true;
             }
             c->queue.push_back(std::move(bad));
