@@ -4,6 +4,8 @@
 #include <chrono>
 #include <cstdio>
 #include <ctime>
+#include <filesystem>
+#include <system_error>
 #include <thread>
 
 #include "service/app/fit_worker.h"
@@ -209,8 +211,21 @@ std::string Replayer::result_json() const {
   return out;
 }
 
-bool open_sources(const std::vector<std::string>& files, capture::FileFormat format,
+bool open_sources(const std::vector<std::string>& inputs, capture::FileFormat format,
                   std::vector<std::unique_ptr<capture::FrameSource>>& out) {
+  std::vector<std::string> files;
+  for (const auto& path : inputs) {
+    std::error_code ec;
+    if (path == "-" || !std::filesystem::is_directory(path, ec)) {
+      files.push_back(path);
+      continue;
+    }
+    std::string error;  // a recording directory: its capture files in the order written
+    if (!capture::capture_files_in(path, files, error)) {
+      std::fprintf(stderr, "levdyn: %s\n", error.c_str());
+      return false;
+    }
+  }
   for (const auto& path : files) {
     auto src = std::make_unique<capture::FrameSource>();
     std::string error;

@@ -97,9 +97,10 @@ struct ReplayOptions {
   double speed = 0;  // recorded seconds per wall second; 0 = as fast as possible
 };
 
-/// Opens every file up front, so a bad path or format fails before any work. False after
-/// printing one line on stderr.
-[[nodiscard]] bool open_sources(const std::vector<std::string>& files, capture::FileFormat format,
+/// Checks every input up front, so a bad path or format fails before any work; a directory
+/// stands for its capture files in the order they were written (capture::capture_files_in).
+/// False after printing one line on stderr.
+[[nodiscard]] bool open_sources(const std::vector<std::string>& inputs, capture::FileFormat format,
                                 std::vector<std::unique_ptr<capture::FrameSource>>& out);
 
 /// Feeds every frame of `sources` to `replayer` (paced when speed > 0), then finish(). Stops

@@ -185,14 +185,21 @@ void CaptureReader::close() noexcept {
   prefetch_.reset();  // joins the reading thread before its file goes
   if (file_ != nullptr) std::fclose(file_);
   file_ = nullptr;
+  done_ = true;
+  std::string().swap(raw_);  // the last block's buffer
+  pos_ = 0;
+}
+
+bool CaptureReader::is_magic(const char* first8) noexcept {
+  static_assert(kFileMagic.size() <= 8);
+  return std::memcmp(first8, kFileMagic.data(), kFileMagic.size()) == 0;
 }
 
 bool CaptureReader::sniff(const std::string& path) {
   std::FILE* f = std::fopen(path.c_str(), "rb");
   if (f == nullptr) return false;
   char magic[8] = {};
-  const bool ok = std::fread(magic, 1, sizeof magic, f) == sizeof magic &&
-                  std::memcmp(magic, kFileMagic.data(), kFileMagic.size()) == 0;
+  const bool ok = std::fread(magic, 1, sizeof magic, f) == sizeof magic && is_magic(magic);
   std::fclose(f);
   return ok;
 }
@@ -219,8 +226,7 @@ bool CaptureReader::open(const std::string& path, std::string& error) {
     return false;
   }
   char magic[8] = {};
-  if (std::fread(magic, 1, sizeof magic, file_) != sizeof magic ||
-      std::memcmp(magic, kFileMagic.data(), kFileMagic.size()) != 0) {
+  if (std::fread(magic, 1, sizeof magic, file_) != sizeof magic || !is_magic(magic)) {
     error = "'" + path + "' is not a levdyn capture file (bad magic)";
     return false;
   }

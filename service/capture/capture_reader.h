@@ -45,12 +45,16 @@ class CaptureReader {
 
   /// True when the first bytes of `path` are the capture magic.
   [[nodiscard]] static bool sniff(const std::string& path);
+  /// True when `first8` (a file's first 8 bytes) is the capture magic.
+  [[nodiscard]] static bool is_magic(const char* first8) noexcept;
+
+  /// Closes the file and joins its block reader; header(), damage() and frames() stay.
+  void close() noexcept;
 
  private:
   bool load_block();
   bool next_record(const char*& data, std::size_t& size);
   void fail(std::uint64_t offset, const std::string& why);
-  void close() noexcept;
 
   std::FILE* file_ = nullptr;
   std::string path_;

@@ -1,7 +1,11 @@
 #include "service/capture/frame_source.h"
 
+#include <algorithm>
 #include <cerrno>
 #include <cstring>
+#include <filesystem>
+#include <system_error>
+#include <tuple>
 
 namespace levdyn::capture {
 
@@ -14,6 +18,44 @@ bool ends_with(std::string_view s, std::string_view suffix) {
 constexpr std::size_t kReadChunk = 1u << 20;
 
 }  // namespace
+
+bool capture_files_in(const std::string& dir, std::vector<std::string>& out, std::string& error) {
+  namespace fs = std::filesystem;
+  struct File {
+    std::string base;  // the name without ".ldcap" and without a same-second "-N"
+    unsigned long n = 0;
+    std::string path;
+  };
+  std::vector<File> files;
+  std::error_code ec;
+  for (fs::directory_iterator it(dir, ec), end; !ec && it != end; it.increment(ec)) {
+    const std::string name = it->path().filename().string();
+    if (!ends_with(name, ".ldcap") || !it->is_regular_file(ec)) continue;
+    File f{name.substr(0, name.size() - 6), 0, it->path().string()};
+    const std::size_t dash = f.base.rfind('-');
+    if (dash != std::string::npos && dash > 0 && f.base[dash - 1] == 'Z' &&
+        dash + 1 < f.base.size() && dash + 10 > f.base.size() &&
+        std::all_of(f.base.begin() + static_cast<std::ptrdiff_t>(dash) + 1, f.base.end(),
+                    [](char c) { return c >= '0' && c <= '9'; })) {
+      f.n = std::stoul(f.base.substr(dash + 1));
+      f.base.resize(dash);
+    }
+    files.push_back(std::move(f));
+  }
+  if (ec) {
+    error = "cannot list '" + dir + "': " + ec.message();
+    return false;
+  }
+  if (files.empty()) {
+    error = "'" + dir + "': no capture files (*.ldcap) in this directory";
+    return false;
+  }
+  std::sort(files.begin(), files.end(), [](const File& a, const File& b) {
+    return std::tie(a.base, a.n, a.path) < std::tie(b.base, b.n, b.path);
+  });
+  for (auto& f : files) out.push_back(std::move(f.path));
+  return true;
+}
 
 bool parse_file_format(std::string_view s, FileFormat& out) noexcept {
   if (s == "capture") {
@@ -28,12 +70,12 @@ bool parse_file_format(std::string_view s, FileFormat& out) noexcept {
   return true;
 }
 
-FrameSource::~FrameSource() {
-  if (owns_file_ && file_ != nullptr) std::fclose(file_);
-}
+FrameSource::~FrameSource() { release(); }
 
 bool FrameSource::open(const std::string& path, FileFormat format, std::string& error) {
+  release();
   path_ = path;
+  started_ = ended_ = false;
   if (format == FileFormat::kAuto) {
     if (path == "-") {
       format = FileFormat::kJsonl;
@@ -61,18 +103,48 @@ bool FrameSource::open(const std::string& path, FileFormat format, std::string& 
     }
   }
   format_ = format;
-  if (format == FileFormat::kCapture) return capture_.open(path, error);
-  if (path == "-") {
-    file_ = stdin;
-  } else {
-    file_ = std::fopen(path.c_str(), "rb");
-    if (file_ == nullptr) {
-      error = "cannot open '" + path + "': " + std::strerror(errno);
-      return false;
-    }
-    owns_file_ = true;
+  if (path == "-") return true;
+  // Checked now, opened at the first next(): a long list of files (a directory of hourly
+  // captures) then holds one open file and one block-reading thread at a time.
+  std::FILE* f = std::fopen(path.c_str(), "rb");
+  if (f == nullptr) {
+    error = "cannot open '" + path + "': " + std::strerror(errno);
+    return false;
   }
+  bool ok = true;
+  if (format == FileFormat::kCapture) {
+    char magic[8] = {};
+    ok = std::fread(magic, 1, sizeof magic, f) == sizeof magic && CaptureReader::is_magic(magic);
+    if (!ok) error = "'" + path + "' is not a levdyn capture file (bad magic)";
+  }
+  std::fclose(f);
+  return ok;
+}
+
+bool FrameSource::start(std::string& error) {
+  started_ = true;
+  if (format_ == FileFormat::kCapture) return capture_.open(path_, error);
+  if (path_ == "-") {
+    file_ = stdin;
+    return true;
+  }
+  file_ = std::fopen(path_.c_str(), "rb");
+  if (file_ == nullptr) {
+    error = "cannot open '" + path_ + "': " + std::strerror(errno);
+    return false;
+  }
+  owns_file_ = true;
   return true;
+}
+
+void FrameSource::release() noexcept {
+  capture_.close();
+  if (owns_file_ && file_ != nullptr) std::fclose(file_);
+  file_ = nullptr;
+  owns_file_ = false;
+  buf_.clear();
+  buf_.shrink_to_fit();
+  pos_ = 0;
 }
 
 bool FrameSource::read_line(std::string_view& line) {
@@ -100,7 +172,21 @@ bool FrameSource::read_line(std::string_view& line) {
 }
 
 FrameSource::Next FrameSource::next(RecordedFrame& out, std::string& error) {
-  if (format_ == FileFormat::kCapture) return capture_.next(out) ? Next::kFrame : Next::kEnd;
+  if (ended_) return Next::kEnd;
+  if (!started_ && !start(error)) {  // e.g. removed since open(): reported once, then the end
+    ended_ = true;
+    return Next::kBadLine;
+  }
+  const Next r = format_ == FileFormat::kCapture ? (capture_.next(out) ? Next::kFrame : Next::kEnd)
+                                                 : next_line(out, error);
+  if (r == Next::kEnd) {
+    ended_ = true;
+    release();  // its file and block reader go now, not when the whole list is done
+  }
+  return r;
+}
+
+FrameSource::Next FrameSource::next_line(RecordedFrame& out, std::string& error) {
   if (file_ == nullptr) return Next::kEnd;
   std::string_view line;
   while (read_line(line)) {

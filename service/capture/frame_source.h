@@ -9,6 +9,7 @@
 #include <cstdio>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "service/capture/capture_reader.h"
 #include "service/capture/jsonl.h"
@@ -20,6 +21,13 @@ enum class FileFormat : std::uint8_t { kAuto, kCapture, kJsonl };
 /// "capture", "jsonl" (and "auto"); false for anything else.
 [[nodiscard]] bool parse_file_format(std::string_view s, FileFormat& out) noexcept;
 
+/// The capture files (`*.ldcap`) of a recording directory, in the order the recorder wrote
+/// them: by name (levdyn-YYYYMMDDTHHMMSSZ.ldcap, UTC), and a file opened within the same
+/// second ("…Z-1.ldcap", "…Z-2.ldcap", …) after the first in the order of its number. False
+/// with a one-line `error` when `dir` cannot be listed or holds no capture file.
+[[nodiscard]] bool capture_files_in(const std::string& dir, std::vector<std::string>& out,
+                                    std::string& error);
+
 class FrameSource {
  public:
   enum class Next : std::uint8_t { kFrame, kEnd, kBadLine };
@@ -29,11 +37,13 @@ class FrameSource {
   FrameSource(const FrameSource&) = delete;
   FrameSource& operator=(const FrameSource&) = delete;
 
-  /// Opens `path` ("-" = JSONL on stdin). False with a one-line `error` when it cannot be read
-  /// or its format is not recognised.
+  /// Checks `path` ("-" = JSONL on stdin): false with a one-line `error` when it cannot be read
+  /// or its format is not recognised. The file is opened by the first next() and closed at its
+  /// end, so a list of many sources holds one open file (and one block reader) at a time.
   [[nodiscard]] bool open(const std::string& path, FileFormat format, std::string& error);
   /// kFrame: `out` holds the next frame. kBadLine: a JSONL line was rejected (`error` says why,
-  /// with its line number); go on reading. kEnd: the end, or damage (see damage()).
+  /// with its line number), or the file could no longer be opened; go on reading. kEnd: the
+  /// end, or damage (see damage()).
   [[nodiscard]] Next next(RecordedFrame& out, std::string& error);
 
   [[nodiscard]] FileFormat format() const noexcept { return format_; }
@@ -42,10 +52,15 @@ class FrameSource {
   [[nodiscard]] const CaptureReader& capture() const noexcept { return capture_; }
 
  private:
+  bool start(std::string& error);
+  void release() noexcept;
+  Next next_line(RecordedFrame& out, std::string& error);
   bool read_line(std::string_view& line);
 
   FileFormat format_ = FileFormat::kAuto;
   std::string path_;
+  bool started_ = false;  // opened by the first next()
+  bool ended_ = false;    // read to its end (or damage) and released
   CaptureReader capture_;
   // JSONL: buffered line reader.
   std::FILE* file_ = nullptr;

@@ -152,6 +152,10 @@ TEST_F(RecordReplayTest, RecordRotatesAndReplays) {
   ASSERT_EQ(replayed.code, 0) << read_file(err);
   EXPECT_EQ(replayed.out.rfind("{\"instruments\":[{", 0), 0u) << replayed.out.substr(0, 200);
   EXPECT_NE(replayed.out.find(",\"errors\":0}"), std::string::npos);
+  // The recording directory itself stands for its files in the order they were written.
+  const CmdResult from_dir = run(bin_ + " replay '" + out + "'", err);
+  ASSERT_EQ(from_dir.code, 0) << read_file(err);
+  EXPECT_EQ(from_dir.out, replayed.out);
 }
 
 // Verifies bad invocations give one line on stderr and exit 2, before printing anything.
@@ -163,6 +167,7 @@ TEST_F(RecordReplayTest, BadInvocationsExit2) {
                                           " replay --speed fast x.jsonl",
                                           " replay --format xml x.jsonl",
                                           " replay '" + dir_.file("junk.bin") + "'",
+                                          " replay '" + dir_.path() + "'",  // no *.ldcap
                                           std::string(" export"),
                                           std::string(" export --format capture x.jsonl"),
                                           std::string(" replay --listen 127.0.0.1:0 x.jsonl")};

@@ -7,6 +7,8 @@
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
+#include <iterator>
+#include <memory>
 #include <random>
 #include <sstream>
 #include <string>
@@ -589,6 +591,94 @@ TEST_F(ReplayTest, MissingFileIsAnError) {
   int code = -1;
   EXPECT_EQ(replay({dir_.file("nope.ldcap")}, FileFormat::kAuto, &code), "");
   EXPECT_EQ(code, 2);
+}
+
+// Verifies a recording directory replays as its capture files in the order they were written
+// (a same-second "-N" file after the first, by number), other files ignored, and gives the
+// same result as those files listed by hand; a directory without captures is a usage error.
+TEST_F(ReplayTest, DirectoryReplaysItsCapturesInOrder) {
+  const auto frames = binance_session(4000, 21);
+  const std::string dir = dir_.file("rec");
+  fs::create_directories(dir + "/sub.ldcap");  // a directory, not a capture
+  std::ofstream(dir + "/notes.txt") << "not a capture";
+  // Five files cut from one session; names chosen so plain name order would be wrong.
+  const std::vector<std::string> names = {
+      "levdyn-20251124T155959Z.ldcap", "levdyn-20251124T160000Z.ldcap",
+      "levdyn-20251124T160000Z-2.ldcap", "levdyn-20251124T160000Z-10.ldcap",
+      "levdyn-20251124T160001Z.ldcap"};
+  const std::size_t cut[] = {0, 900, 1500, 2300, 3200, frames.size()};
+  std::vector<std::string> in_order;
+  for (std::size_t i = 0; i < names.size(); ++i) {
+    in_order.push_back(dir + "/" + names[i]);
+    write_capture(
+        in_order.back(),
+        std::vector<RecordedFrame>(frames.begin() + static_cast<std::ptrdiff_t>(cut[i]),
+                                   frames.begin() + static_cast<std::ptrdiff_t>(cut[i + 1])),
+        300);
+  }
+  std::vector<std::string> listed;
+  std::string error;
+  ASSERT_TRUE(capture_files_in(dir, listed, error)) << error;
+  EXPECT_EQ(listed, in_order);
+
+  const std::string whole = dir_.file("whole.ldcap");
+  write_capture(whole, frames, 300);
+  const std::string expected = replay({whole}, FileFormat::kAuto);
+  EXPECT_NE(expected.find("\"frames\":" + std::to_string(frames.size())), std::string::npos);
+  EXPECT_EQ(replay({dir}, FileFormat::kAuto), expected);
+  EXPECT_EQ(replay(in_order, FileFormat::kAuto), expected);
+  std::ostringstream from_dir, from_files;
+  ASSERT_EQ(app::run_export({dir}, FileFormat::kAuto, from_dir), 0);
+  ASSERT_EQ(app::run_export(in_order, FileFormat::kAuto, from_files), 0);
+  EXPECT_EQ(from_dir.str(), from_files.str());
+
+  const std::string empty = dir_.file("empty");
+  fs::create_directories(empty);
+  std::vector<std::string> none;
+  EXPECT_FALSE(capture_files_in(empty, none, error));
+  EXPECT_NE(error.find("no capture files"), std::string::npos) << error;
+  int code = -1;
+  EXPECT_EQ(replay({empty}, FileFormat::kAuto, &code), "");
+  EXPECT_EQ(code, 2);
+}
+
+// Verifies a long list of sources holds one open file at a time: each is checked when the
+// list is made, opened by its first frame and closed at its end (a directory of hourly
+// captures would otherwise hold a file and a block-reading thread per hour).
+TEST_F(ReplayTest, SourcesAreOpenedOneAtATime) {
+  auto open_fds = [] {
+    return std::distance(fs::directory_iterator("/proc/self/fd"), fs::directory_iterator{});
+  };
+  const auto frames = binance_session(200, 4);
+  std::vector<std::string> files;
+  for (int i = 0; i < 40; ++i) {
+    files.push_back(dir_.file("c" + std::to_string(i) + ".ldcap"));
+    write_capture(files.back(), frames, 50);
+  }
+  const auto before = open_fds();
+  std::vector<std::unique_ptr<FrameSource>> sources;
+  ASSERT_TRUE(app::open_sources(files, FileFormat::kAuto, sources));
+  ASSERT_EQ(sources.size(), files.size());
+  EXPECT_EQ(open_fds(), before);
+  RecordedFrame f;
+  std::string error;
+  std::size_t read = 0;
+  for (auto& src : sources) {
+    ASSERT_EQ(src->next(f, error), FrameSource::Next::kFrame) << error;
+    ++read;
+    EXPECT_EQ(open_fds(), before + 1);
+    while (src->next(f, error) == FrameSource::Next::kFrame) ++read;
+    EXPECT_EQ(open_fds(), before);
+    EXPECT_EQ(src->next(f, error), FrameSource::Next::kEnd);
+  }
+  EXPECT_EQ(read, files.size() * frames.size());
+  // A file removed after the check is reported once by next(), then it ends.
+  std::vector<std::unique_ptr<FrameSource>> late;
+  ASSERT_TRUE(app::open_sources({files[0]}, FileFormat::kAuto, late));
+  fs::remove(files[0]);
+  EXPECT_EQ(late[0]->next(f, error), FrameSource::Next::kBadLine);
+  EXPECT_NE(error.find("cannot open"), std::string::npos) << error;
+  EXPECT_EQ(late[0]->next(f, error), FrameSource::Next::kEnd);
 }
 
 }  // namespace
