@@ -247,6 +247,14 @@ double thread_cpu_seconds() noexcept {
   return static_cast<double>(ts.tv_sec) + static_cast<double>(ts.tv_nsec) / 1e9;
 }
 
+/// With more than one input, which one starts (a directory of hourly files takes a while).
+void log_next_source(const char* what, std::size_t i,
+                     const std::vector<std::unique_ptr<capture::FrameSource>>& sources) {
+  if (sources.size() > 1) {
+    LOG_INFO("%s: %s (%zu of %zu)", what, sources[i]->path().c_str(), i + 1, sources.size());
+  }
+}
+
 void report_damage(const capture::FrameSource& src, std::uint64_t& errors) {
   if (src.damage().empty()) return;
   ++errors;
@@ -264,7 +272,9 @@ void replay_sources(Replayer& replayer, std::vector<std::unique_ptr<capture::Fra
   const double cpu_start = thread_cpu_seconds();
   std::int64_t first_ts = -1;
   auto stopped = [stop] { return stop != nullptr && stop->load(std::memory_order_relaxed); };
-  for (auto& src : sources) {
+  for (std::size_t i = 0; i < sources.size() && !stopped(); ++i) {
+    auto& src = sources[i];
+    log_next_source("replay", i, sources);
     while (!stopped()) {
       const auto r = src->next(frame, error);
       if (r == capture::FrameSource::Next::kEnd) break;
@@ -289,7 +299,7 @@ void replay_sources(Replayer& replayer, std::vector<std::unique_ptr<capture::Fra
     }
     std::uint64_t damaged = 0;
     report_damage(*src, damaged);
-    for (std::uint64_t i = 0; i < damaged; ++i) replayer.count_error();
+    for (std::uint64_t k = 0; k < damaged; ++k) replayer.count_error();
   }
   replayer.finish();
   const auto& c = replayer.counts();
@@ -327,7 +337,9 @@ int run_export(const std::vector<std::string>& files, capture::FileFormat format
   capture::JsonlFrame jf;
   std::string error, buf;
   std::uint64_t frames = 0, errors = 0;
-  for (auto& src : sources) {
+  for (std::size_t i = 0; i < sources.size(); ++i) {
+    auto& src = sources[i];
+    log_next_source("export", i, sources);
     for (;;) {
       const auto r = src->next(frame, error);
       if (r == capture::FrameSource::Next::kEnd) break;
@@ -360,6 +372,13 @@ int run_export_capture(const std::vector<std::string>& files, capture::FileForma
                        const std::string& out_path) {
   std::vector<std::unique_ptr<capture::FrameSource>> sources;
   if (!open_sources(files, format, sources)) return 2;
+  for (const auto& src : sources) {  // writing it would cut short the input read after it
+    std::error_code ec;
+    if (src->path() != "-" && std::filesystem::equivalent(src->path(), out_path, ec)) {
+      std::fprintf(stderr, "levdyn: --out: '%s' is also an input\n", out_path.c_str());
+      return 2;
+    }
+  }
   capture::CaptureWriter writer;
   capture::CaptureHeaderInfo header;
   header.levdyn_version = version();  // venues and config digest unknown: left empty
@@ -367,7 +386,9 @@ int run_export_capture(const std::vector<std::string>& files, capture::FileForma
   capture::RecordedFrame frame;
   std::uint64_t frames = 0, errors = 0;
   bool opened = false;
-  for (auto& src : sources) {
+  for (std::size_t i = 0; i < sources.size(); ++i) {
+    auto& src = sources[i];
+    log_next_source("export", i, sources);
     for (;;) {
       const auto r = src->next(frame, error);
       if (r == capture::FrameSource::Next::kEnd) break;

@@ -47,6 +47,7 @@ class FrameSource {
   [[nodiscard]] Next next(RecordedFrame& out, std::string& error);
 
   [[nodiscard]] FileFormat format() const noexcept { return format_; }
+  [[nodiscard]] const std::string& path() const noexcept { return path_; }
   /// Non-empty when a capture file ended at damage (truncated or corrupt tail).
   [[nodiscard]] const std::string& damage() const noexcept { return capture_.damage(); }
   [[nodiscard]] const CaptureReader& capture() const noexcept { return capture_; }

@@ -631,6 +631,13 @@ TEST_F(ReplayTest, DirectoryReplaysItsCapturesInOrder) {
   ASSERT_EQ(app::run_export({dir}, FileFormat::kAuto, from_dir), 0);
   ASSERT_EQ(app::run_export(in_order, FileFormat::kAuto, from_files), 0);
   EXPECT_EQ(from_dir.str(), from_files.str());
+  // Merged into one capture, and never over one of its own inputs.
+  const std::string merged = dir_.file("merged.ldcap");
+  ASSERT_EQ(app::run_export_capture({dir}, FileFormat::kAuto, merged), 0);
+  EXPECT_EQ(replay({merged}, FileFormat::kAuto), expected);
+  const auto size = fs::file_size(in_order[1]);
+  EXPECT_EQ(app::run_export_capture({dir}, FileFormat::kAuto, in_order[1]), 2);
+  EXPECT_EQ(fs::file_size(in_order[1]), size);
 
   const std::string empty = dir_.file("empty");
   fs::create_directories(empty);
