@@ -66,6 +66,19 @@ Replayer::Replayer(const Config& config) : config_(config) {
 
 Replayer::~Replayer() = default;
 
+std::vector<std::string> Replayer::untracked(const capture::CaptureHeaderInfo& header) const {
+  std::vector<std::string> out;
+  for (const auto& hv : header.venues) {
+    core::Venue v{};
+    if (!core::parse_venue(hv.name, v)) continue;
+    const auto& mine = config_.venues[static_cast<std::size_t>(v)].symbols;
+    for (const auto& sym : hv.symbols) {
+      if (std::find(mine.begin(), mine.end(), sym) == mine.end()) out.push_back(hv.name + " " + sym);
+    }
+  }
+  return out;
+}
+
 venues::Codec* Replayer::codec_for(core::Venue v) {
   auto& c = codecs_[static_cast<std::size_t>(v)];
   if (!c) {
@@ -255,6 +268,20 @@ void log_next_source(const char* what, std::size_t i,
   }
 }
 
+/// A capture recorded with symbols the replay's config does not track: their frames would
+/// vanish without a word (they decode to no events), so say which and what to do.
+void warn_untracked(const Replayer& replayer, const capture::FrameSource& src) {
+  const auto missing = replayer.untracked(src.capture().header());
+  if (missing.empty()) return;
+  std::string list;
+  for (std::size_t k = 0; k < missing.size() && k < 8; ++k) list += (k ? ", " : "") + missing[k];
+  if (missing.size() > 8) list += " and " + std::to_string(missing.size() - 8) + " more";
+  LOG_WARN(
+      "replay: %s was recorded with %s, which this config does not track: their frames give "
+      "no events (replay with the recording's --config)",
+      src.path().c_str(), list.c_str());
+}
+
 void report_damage(const capture::FrameSource& src, std::uint64_t& errors) {
   if (src.damage().empty()) return;
   ++errors;
@@ -275,9 +302,14 @@ void replay_sources(Replayer& replayer, std::vector<std::unique_ptr<capture::Fra
   for (std::size_t i = 0; i < sources.size() && !stopped(); ++i) {
     auto& src = sources[i];
     log_next_source("replay", i, sources);
+    bool header_checked = src->format() != capture::FileFormat::kCapture;
     while (!stopped()) {
       const auto r = src->next(frame, error);
       if (r == capture::FrameSource::Next::kEnd) break;
+      if (!header_checked) {  // the header is read with the first frame
+        header_checked = true;
+        warn_untracked(replayer, *src);
+      }
       if (r == capture::FrameSource::Next::kBadLine) {
         replayer.count_error();
         if (bad_lines++ < kMaxLoggedErrors) LOG_WARN("replay: %s", error.c_str());

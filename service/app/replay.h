@@ -45,6 +45,10 @@ class Replayer {
   Replayer(const Replayer&) = delete;
   Replayer& operator=(const Replayer&) = delete;
 
+  /// The symbols a capture was recorded with (its header) that this replay does not track, as
+  /// "venue SYMBOL": their frames decode to no events unless the recording's config is given.
+  [[nodiscard]] std::vector<std::string> untracked(const capture::CaptureHeaderInfo& header) const;
+
   /// Decodes one frame at its recorded time and applies its events.
   void feed(const capture::RecordedFrame& frame);
   /// Counts a frame or line that could not be read at all.

@@ -85,11 +85,12 @@ std::vector<RecordedFrame> binance_session(int n, std::uint64_t seed) {
 }
 
 void write_capture(const std::string& path, const std::vector<RecordedFrame>& frames,
-                   std::size_t frames_per_block) {
+                   std::size_t frames_per_block,
+                   std::vector<std::string> symbols = {"BTCUSDT", "ETHUSDT"}) {
   CaptureWriter w;
   CaptureHeaderInfo h;
   h.levdyn_version = "test";
-  h.venues.push_back({"binance", {"BTCUSDT", "ETHUSDT"}});
+  h.venues.push_back({"binance", std::move(symbols)});
   h.config_digest = "0123456789abcdef";
   h.created_wall_ns = kT0;
   std::string error;
@@ -647,6 +648,34 @@ TEST_F(ReplayTest, DirectoryReplaysItsCapturesInOrder) {
   int code = -1;
   EXPECT_EQ(replay({empty}, FileFormat::kAuto, &code), "");
   EXPECT_EQ(code, 2);
+}
+
+// Verifies a capture recorded with symbols the replay's config does not track is named in a
+// warning (their frames give no events), and a capture of tracked symbols gives none.
+TEST_F(ReplayTest, UntrackedRecordedSymbolsAreNamed) {
+  const auto frames = binance_session(300, 6);
+  const std::string tracked = dir_.file("tracked.ldcap");
+  const std::string wider = dir_.file("wider.ldcap");
+  write_capture(tracked, frames, 100);
+  write_capture(wider, frames, 100, {"BTCUSDT", "SOLUSDT", "DOGEUSDT"});
+  const app::Replayer replayer(app::default_config());
+  CaptureReader r;
+  std::string error;
+  ASSERT_TRUE(r.open(wider, error)) << error;
+  EXPECT_EQ(replayer.untracked(r.header()),
+            (std::vector<std::string>{"binance SOLUSDT", "binance DOGEUSDT"}));
+  ASSERT_TRUE(r.open(tracked, error)) << error;
+  EXPECT_TRUE(replayer.untracked(r.header()).empty());
+
+  testing::internal::CaptureStderr();
+  const std::string out = replay({tracked, wider}, FileFormat::kAuto);
+  const std::string log = testing::internal::GetCapturedStderr();
+  EXPECT_NE(out.find("\"frames\":" + std::to_string(2 * frames.size())), std::string::npos);
+  EXPECT_EQ(log.find(tracked + " was recorded with"), std::string::npos) << log;
+  EXPECT_NE(log.find(wider + " was recorded with binance SOLUSDT, binance DOGEUSDT, which this "
+                             "config does not track"),
+            std::string::npos)
+      << log;
 }
 
 // Verifies a long list of sources holds one open file at a time: each is checked when the
