@@ -47,6 +47,7 @@ struct Objective {
       g = {0, 0, 0};
       return kInf;
     }
+    // NOLINTNEXTLINE(clang-analyzer-core.UndefinedBinaryOperatorResult): a finite ll wrote dl
     g[0] = -dl[0] * mu / n;
     g[1] = -dl[1] * beta * eta * (1.0 - eta) / n;
     g[2] = -(dl[1] * alpha + dl[2] * beta) / n;

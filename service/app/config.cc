@@ -385,7 +385,7 @@ Config load_config(const std::string& path, char** env) {
     }
     if (root.IsNull()) root = YAML::Node(YAML::NodeType::Map);
   }
-  return apply_config(std::move(root), env, std::move(c));
+  return apply_config(root, env, std::move(c));  // a YAML::Node is a handle: copied
 }
 
 Config parse_config(std::string_view text, char** env, const std::string& source) {
@@ -399,7 +399,7 @@ Config parse_config(std::string_view text, char** env, const std::string& source
                                       std::to_string(e.mark.line + 1) + ": " + e.msg);
   }
   if (root.IsNull()) root = YAML::Node(YAML::NodeType::Map);
-  return apply_config(std::move(root), env, std::move(c));
+  return apply_config(root, env, std::move(c));  // a YAML::Node is a handle: copied
 }
 
 namespace {

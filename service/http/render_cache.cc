@@ -18,6 +18,7 @@ RenderCache::Body RenderCache::lookup(Entries<Metrics>& entries, std::size_t id,
   // Bytewise: the seqlock hands out a copy of the engine's bytes, so equal bytes are the same
   // published value (padding included; a difference there only costs a render).
   if (e && e->depends_on_as_of == depends_on_as_of && e->as_of_ns == as_of &&
+      // NOLINTNEXTLINE(bugprone-suspicious-memory-comparison): bytewise on purpose, see above
       std::memcmp(&e->metrics, &m, sizeof m) == 0) {
     ++hits_;
     return e->body;

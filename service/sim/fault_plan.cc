@@ -66,7 +66,7 @@ std::int64_t parse_ms(const std::string& text, std::size_t index, const std::str
 }
 
 long parse_int(const YAML::Node& n, std::size_t index, const std::string& key, long lo, long hi) {
-  const std::string text = n.Scalar();
+  const std::string& text = n.Scalar();
   char* end = nullptr;
   const long v = std::strtol(text.c_str(), &end, 10);
   if (text.empty() || *end != '\0' || v < lo || v > hi) {

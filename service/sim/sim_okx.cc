@@ -80,7 +80,7 @@ class OkxSession : public ProtocolSession {
   OkxSession(VenueCounters& counters, std::int64_t now_ns, std::uint64_t conn)
       : counters_(counters), last_traffic_ns_(now_ns) {
     char buf[16];
-    std::snprintf(buf, sizeof buf, "%08llx", static_cast<unsigned long long>(conn * 2654435761u));
+    std::snprintf(buf, sizeof buf, "%08llx", static_cast<unsigned long long>(conn) * 2654435761u);
     conn_id_ = buf;
   }
 
