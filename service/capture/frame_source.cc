@@ -30,7 +30,8 @@ bool capture_files_in(const std::string& dir, std::vector<std::string>& out, std
   std::error_code ec;
   for (fs::directory_iterator it(dir, ec), end; !ec && it != end; it.increment(ec)) {
     const std::string name = it->path().filename().string();
-    if (!ends_with(name, ".ldcap") || !it->is_regular_file(ec)) continue;
+    std::error_code file_ec;  // an entry that cannot be stat-ed is skipped, not a listing error
+    if (!ends_with(name, ".ldcap") || !it->is_regular_file(file_ec)) continue;
     File f{name.substr(0, name.size() - 6), 0, it->path().string()};
     const std::size_t dash = f.base.rfind('-');
     if (dash != std::string::npos && dash > 0 && f.base[dash - 1] == 'Z' &&

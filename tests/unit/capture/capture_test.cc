@@ -602,6 +602,7 @@ TEST_F(ReplayTest, DirectoryReplaysItsCapturesInOrder) {
   const std::string dir = dir_.file("rec");
   fs::create_directories(dir + "/sub.ldcap");  // a directory, not a capture
   std::ofstream(dir + "/notes.txt") << "not a capture";
+  fs::create_symlink(dir + "/gone.ldcap", dir + "/dangling.ldcap");
   // Five files cut from one session; names chosen so plain name order would be wrong.
   const std::vector<std::string> names = {
       "levdyn-20251124T155959Z.ldcap", "levdyn-20251124T160000Z.ldcap",
