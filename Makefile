@@ -89,7 +89,7 @@ soak: deps-test $(BUILD)/build.ninja
 	/usr/bin/python3 scripts/soak.py --binary $(BUILD)/levdyn
 
 # clang-tidy's bug-finding checks (.clang-tidy) over core/ and service/, any finding an error.
-# Not part of make test: about 5 minutes on 2 cores. Compiled by clang in build-lint, whose
+# Not part of make test: about 6 minutes on 2 cores. Compiled by clang in build-lint, whose
 # compile commands it reads (the generated protobuf headers are built first).
 lint: deps-test
 	@scripts/deps.sh deploy/packages-lint.txt
