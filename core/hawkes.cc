@@ -41,13 +41,12 @@ struct Objective {
     const double eta = logistic(x[1]);
     const double beta = std::exp(x[2]);
     const double alpha = eta * beta;
-    double dl[3];
+    double dl[3] = {};
     const double ll = hawkes_log_likelihood(t, horizon, mu, alpha, beta, dl);
     if (!std::isfinite(ll)) {
       g = {0, 0, 0};
       return kInf;
     }
-    // NOLINTNEXTLINE(clang-analyzer-core.UndefinedBinaryOperatorResult): a finite ll wrote dl
     g[0] = -dl[0] * mu / n;
     g[1] = -dl[1] * beta * eta * (1.0 - eta) / n;
     g[2] = -(dl[1] * alpha + dl[2] * beta) / n;

@@ -17,9 +17,10 @@ template <typename T>
 class SpscQueue {
   static_assert(std::is_trivially_copyable_v<T>, "ring slots are copied, never constructed");
   static constexpr std::size_t kCacheLine = 64;
-  // Padding slots at both ends keep neighbouring heap objects off the slots' cache lines.
   // NOLINTNEXTLINE(bugprone-sizeof-expression): T may be a pointer (a ring of owned frames)
-  static constexpr std::size_t kPadding = (kCacheLine - 1) / sizeof(T) + 1;
+  static constexpr std::size_t kSlotBytes = sizeof(T);
+  // Padding slots at both ends keep neighbouring heap objects off the slots' cache lines.
+  static constexpr std::size_t kPadding = (kCacheLine - 1) / kSlotBytes + 1;
 
  public:
   /// Capacity is rounded up to a power of two (at least 2). Throws std::invalid_argument on 0:
@@ -33,8 +34,7 @@ class SpscQueue {
     // to move between the cores and the producer writing slot i+1 never touches the line the
     // consumer reads slot i from (new[]'s 16-byte alignment split every slot over two lines).
     slots_.reset(static_cast<T*>(
-        ::operator new[]((cap + 2 * kPadding) * sizeof(T),  // NOLINT(bugprone-sizeof-expression)
-                         std::align_val_t{kCacheLine})));
+        ::operator new[]((cap + 2 * kPadding) * kSlotBytes, std::align_val_t{kCacheLine})));
     for (std::size_t i = 0; i < cap + 2 * kPadding; ++i) new (&slots_[i]) T();
   }
   SpscQueue(const SpscQueue&) = delete;

@@ -77,34 +77,8 @@ bool FrameSource::open(const std::string& path, FileFormat format, std::string& 
   release();
   path_ = path;
   started_ = ended_ = false;
-  if (format == FileFormat::kAuto) {
-    if (path == "-") {
-      format = FileFormat::kJsonl;
-    } else if (CaptureReader::sniff(path)) {
-      format = FileFormat::kCapture;
-    } else if (ends_with(path, ".jsonl") || ends_with(path, ".ndjson") ||
-               ends_with(path, ".json")) {
-      format = FileFormat::kJsonl;
-    } else {
-      std::FILE* f = std::fopen(path.c_str(), "rb");
-      if (f == nullptr) {
-        error = "cannot open '" + path + "': " + std::strerror(errno);
-        return false;
-      }
-      int c = 0;
-      while ((c = std::fgetc(f)) == ' ' || c == '\n' || c == '\r' || c == '\t') {
-      }
-      std::fclose(f);
-      if (c != '{') {
-        error = "'" + path + "': unrecognised format (neither a levdyn capture nor JSONL " +
-                "frames); give --format capture|jsonl";
-        return false;
-      }
-      format = FileFormat::kJsonl;
-    }
-  }
-  format_ = format;
-  if (path == "-") return true;
+  format_ = format == FileFormat::kAuto && path == "-" ? FileFormat::kJsonl : format;
+  if (path == "-" && format_ == FileFormat::kJsonl) return true;
   // Checked now, opened at the first next(): a long list of files (a directory of hourly
   // captures) then holds one open file and one block-reading thread at a time.
   std::FILE* f = std::fopen(path.c_str(), "rb");
@@ -112,14 +86,34 @@ bool FrameSource::open(const std::string& path, FileFormat format, std::string& 
     error = "cannot open '" + path + "': " + std::strerror(errno);
     return false;
   }
-  bool ok = true;
-  if (format == FileFormat::kCapture) {
-    char magic[8] = {};
-    ok = std::fread(magic, 1, sizeof magic, f) == sizeof magic && CaptureReader::is_magic(magic);
-    if (!ok) error = "'" + path + "' is not a levdyn capture file (bad magic)";
+  char head[8] = {};
+  const bool magic =
+      std::fread(head, 1, sizeof head, f) == sizeof head && CaptureReader::is_magic(head);
+  if (format_ == FileFormat::kAuto) {  // the capture magic, the extension, a first byte '{'
+    if (magic) {
+      format_ = FileFormat::kCapture;
+    } else if (ends_with(path, ".jsonl") || ends_with(path, ".ndjson") ||
+               ends_with(path, ".json")) {
+      format_ = FileFormat::kJsonl;
+    } else {
+      std::rewind(f);
+      int c = 0;
+      while ((c = std::fgetc(f)) == ' ' || c == '\n' || c == '\r' || c == '\t') {
+      }
+      if (c == '{') format_ = FileFormat::kJsonl;
+    }
   }
   std::fclose(f);
-  return ok;
+  if (format_ == FileFormat::kAuto) {
+    error = "'" + path + "': unrecognised format (neither a levdyn capture nor JSONL " +
+            "frames); give --format capture|jsonl";
+    return false;
+  }
+  if (format_ == FileFormat::kCapture && !magic) {
+    error = "'" + path + "' is not a levdyn capture file (bad magic)";
+    return false;
+  }
+  return true;
 }
 
 bool FrameSource::start(std::string& error) {
