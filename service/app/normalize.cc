@@ -54,7 +54,8 @@ NormalizeStats normalize_stream(std::istream& in, std::ostream& out, std::ostrea
       report(error + (venue ? "" : " (give --venue for bare messages)"));
       continue;
     }
-    if (frame.status) continue;  // feed transitions carry no market data
+    // Feed transitions and recorded contract specs carry no market data.
+    if (frame.status || frame.spec) continue;
     ++stats.frames;
     venues::Codec* codec = codec_for(frame.venue);
     if (codec == nullptr) {

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <chrono>
+#include <cmath>
 #include <cstdio>
 #include <ctime>
 #include <filesystem>
@@ -12,6 +13,7 @@
 #include "service/app/service.h"
 #include "service/app/version.h"
 #include "service/capture/capture_writer.h"
+#include "service/capture/spec_frame.h"
 #include "service/feed/log.h"
 #include "service/http/api_json.h"
 #include "service/http/router.h"
@@ -44,24 +46,83 @@ std::string_view list_of(const std::string& body) {
 }  // namespace
 
 Replayer::Replayer(const Config& config) : config_(config) {
-  for (int v = 0; v < core::kVenueCount; ++v) {
-    const auto venue = static_cast<core::Venue>(v);
-    const auto specs = venues::bundled_instruments(venue);
-    for (const auto& sym : config_.venues[v].symbols) {
-      for (const auto& s : specs) {
-        if (s.symbol == sym) {
-          (void)table_.add(s);
-          break;
-        }
-      }
-    }
-  }
   const core::EngineConfig ec = make_engine_config(config_);
   state_ = std::make_unique<core::PublishedState>(table_, static_cast<int>(ec.windows_ns.size()),
                                                   ec.windows_ns.data());
   engine_ = std::make_unique<core::Engine>(ec, table_, *state_);
   codecs_.resize(core::kVenueCount);
   events_.reserve(256);
+}
+
+void Replayer::add_instruments() {
+  instruments_added_ = true;
+  for (int v = 0; v < core::kVenueCount; ++v) {
+    const auto venue = static_cast<core::Venue>(v);
+    auto bundled = venues::bundled_instruments(venue);
+    for (const auto& sym : config_.venues[v].symbols) {
+      const auto same = [&](const core::InstrumentSpec& s) {
+        return s.venue == venue && s.symbol == sym;
+      };
+      // The recording's spec, else the bundled one, else none (the codec derives it).
+      auto it = std::find_if(recorded_specs_.begin(), recorded_specs_.end(), same);
+      if (it == recorded_specs_.end()) {
+        it = std::find_if(bundled.begin(), bundled.end(), same);
+        if (it == bundled.end()) continue;
+      }
+      (void)table_.add(*it);
+    }
+  }
+}
+
+void Replayer::apply_spec(const capture::RecordedFrame& f) {
+  core::InstrumentSpec spec;
+  std::string error;
+  if (!capture::parse_spec_payload(f.payload, f.venue, spec, error)) {
+    ++counts_.errors;
+    if (errors_logged_++ < kMaxLoggedErrors) {
+      LOG_WARN("replay: %s spec frame rejected (%s): %.120s",
+               std::string(core::to_string(f.venue)).c_str(), error.c_str(), f.payload.c_str());
+    }
+    return;
+  }
+  // The spec in use for this instrument: the first recorded one until the instruments are
+  // added at the first frame of market data, then the table's (recorded, bundled or derived).
+  core::ContractKind kind{};
+  double value = 0;
+  std::string asset;
+  if (!instruments_added_) {
+    const auto it = std::find_if(recorded_specs_.begin(), recorded_specs_.end(),
+                                 [&](const core::InstrumentSpec& s) {
+                                   return s.venue == spec.venue && s.symbol == spec.symbol;
+                                 });
+    if (it == recorded_specs_.end()) {
+      recorded_specs_.push_back(spec);
+      return;
+    }
+    kind = it->kind;
+    value = it->contract_value;
+    asset = core::normalize_asset(it->asset);
+  } else {
+    const auto id = table_.find(spec.venue, spec.symbol);
+    if (id == core::kNoInstrument) return;  // not tracked: its frames give no events anyway
+    const auto& info = table_.get(id);
+    kind = info.kind;
+    value = info.contract_value;
+    asset.assign(info.asset_view());
+  }
+  const bool same_value =
+      value == spec.contract_value || (std::isnan(value) && std::isnan(spec.contract_value));
+  if (kind == spec.kind && same_value && asset == core::normalize_asset(spec.asset)) {
+    return;  // every file of a recording repeats its specs
+  }
+  const std::string name = std::string(core::to_string(spec.venue)) + " " + spec.symbol;
+  if (std::find(spec_changes_.begin(), spec_changes_.end(), name) != spec_changes_.end()) return;
+  spec_changes_.push_back(name);
+  LOG_WARN(
+      "replay: a recorded contract spec for %s (%s %s, contract value %g) differs from the one "
+      "this replay uses (%s %s, %g), which it keeps",
+      name.c_str(), spec.asset.c_str(), std::string(core::to_string(spec.kind)).c_str(),
+      spec.contract_value, asset.c_str(), std::string(core::to_string(kind)).c_str(), value);
 }
 
 Replayer::~Replayer() = default;
@@ -116,6 +177,11 @@ void Replayer::apply_status(const capture::RecordedFrame& f) {
 }
 
 void Replayer::feed(const capture::RecordedFrame& f) {
+  if (f.channel == capture::FrameChannel::kSpec) {  // not market data: not counted in frames
+    apply_spec(f);
+    return;
+  }
+  if (!instruments_added_) add_instruments();
   ++counts_.frames;
   const std::int64_t now = f.recv_wall_ns;
   if (now > last_ts_) last_ts_ = now;
@@ -192,6 +258,7 @@ double Replayer::fit_seconds() const noexcept {
 }
 
 void Replayer::finish() {
+  if (!instruments_added_) add_instruments();
   apply_pending_fits();
   engine_->publish(last_ts_, true);
 }
@@ -382,6 +449,7 @@ int run_export(const std::vector<std::string>& files, capture::FileFormat format
       jf.ts_ns = frame.recv_wall_ns;
       jf.venue = frame.venue;
       jf.status = frame.channel == capture::FrameChannel::kStatus;
+      jf.spec = frame.channel == capture::FrameChannel::kSpec;
       jf.up = jf.status && capture::status_is_up(frame.payload);
       jf.channel = frame.channel == capture::FrameChannel::kRest ? venues::Channel::kRest
                                                                  : venues::Channel::kWs;

@@ -38,8 +38,10 @@ class FitWorker;  // service/app/fit_worker.h
 /// state may be read from any thread (replay --serve).
 class Replayer {
  public:
-  /// Instruments: the configured symbols of every venue, with the bundled contract specs
-  /// (never the network nor the metadata cache, so results do not depend on the machine).
+  /// Instruments: the configured symbols of every venue, added at the first frame of market
+  /// data. Each takes the contract spec its recording carried (spec frames, which come first
+  /// in every capture file), else the bundled one; never the network nor the metadata cache,
+  /// so results depend on the input only.
   explicit Replayer(const Config& config);
   ~Replayer();
   Replayer(const Replayer&) = delete;
@@ -49,7 +51,9 @@ class Replayer {
   /// "venue SYMBOL": their frames decode to no events unless the recording's config is given.
   [[nodiscard]] std::vector<std::string> untracked(const capture::CaptureHeaderInfo& header) const;
 
-  /// Decodes one frame at its recorded time and applies its events.
+  /// Decodes one frame at its recorded time and applies its events; a spec frame (not counted
+  /// in `frames`) gives a contract spec, used when it comes before the first frame of market
+  /// data (a later, different one is named in a warning and not used).
   void feed(const capture::RecordedFrame& frame);
   /// Counts a frame or line that could not be read at all.
   void count_error() noexcept { ++counts_.errors; }
@@ -68,6 +72,8 @@ class Replayer {
 
  private:
   venues::Codec* codec_for(core::Venue v);
+  void add_instruments();
+  void apply_spec(const capture::RecordedFrame& frame);
   void apply_status(const capture::RecordedFrame& frame);
   void timed_tasks(std::int64_t now_ns);
   /// Waits for the round of fits in flight, if any, and installs its results.
@@ -86,6 +92,9 @@ class Replayer {
   std::int64_t last_refit_ = 0;
   bool started_ = false;
   std::uint64_t errors_logged_ = 0;
+  bool instruments_added_ = false;
+  std::vector<core::InstrumentSpec> recorded_specs_;  // from spec frames, first per instrument
+  std::vector<std::string> spec_changes_;             // "venue SYMBOL" warned about
   // Hawkes refits run on a worker thread while frames keep being decoded and applied: a round
   // collected at refit tick k is installed at tick k+1 (or at finish), a fixed point in the
   // recorded time, so the output does not depend on how fast the worker is.

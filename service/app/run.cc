@@ -98,7 +98,7 @@ int run_record(const Config& config) {
   const sigset_t set = block_signals();
   core::InstrumentTable table;
   (void)load_instruments(config, table, true);  // codecs need the tracked instruments
-  capture::Recorder recorder(recorder_options(config));
+  capture::Recorder recorder(recorder_options(config, table));
   feed::FeedStats stats;
   // One feed thread: its frames go to the recorder; its decoded events are discarded by the
   // drain thread below (the codecs still run, so subscriptions, heartbeats and replies work).

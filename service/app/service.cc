@@ -20,6 +20,7 @@
 #include "service/app/service_http.h"
 #include "service/app/version.h"
 #include "service/capture/recorder.h"
+#include "service/capture/spec_frame.h"
 #include "service/feed/feed_thread.h"
 #include "service/feed/latency_histogram.h"
 #include "service/feed/log.h"
@@ -68,7 +69,7 @@ std::string config_digest(const Config& c) {
   return buf;
 }
 
-capture::RecorderOptions recorder_options(const Config& c) {
+capture::RecorderOptions recorder_options(const Config& c, const core::InstrumentTable& table) {
   capture::RecorderOptions o;
   o.dir = c.capture.dir;
   o.rotate = c.capture.rotate;
@@ -78,6 +79,7 @@ capture::RecorderOptions recorder_options(const Config& c) {
     o.header.venues.push_back({std::string(core::to_string(v.venue)), v.symbols});
   }
   o.header.config_digest = config_digest(c);
+  o.file_preamble = capture::spec_frames(table);
   return o;
 }
 
@@ -125,7 +127,9 @@ void Service::start() {
   // Venues are spread over the feed threads round-robin, each thread with its own ring.
   const int threads = std::max(1, c.feed_threads);
   feed::FeedTuning tuning;
-  if (!c.capture.dir.empty()) s.recorder = std::make_unique<capture::Recorder>(recorder_options(c));
+  if (!c.capture.dir.empty()) {
+    s.recorder = std::make_unique<capture::Recorder>(recorder_options(c, s.table));
+  }
   for (int t = 0; t < threads; ++t) {
     // With a recorder, each feed thread hands it a copy of every frame (its own ring).
     s.feeds.push_back(std::make_unique<feed::FeedThread>(

@@ -8,6 +8,7 @@
 #include <string>
 
 #include "core/engine.h"
+#include "core/instrument_table.h"
 #include "core/published_state.h"
 #include "service/app/config.h"
 #include "service/capture/recorder.h"
@@ -20,8 +21,10 @@ namespace levdyn::app {
 
 /// FNV-1a 64 (hex) of the settings that shape a capture (windows, Hawkes, cascade, venues).
 [[nodiscard]] std::string config_digest(const Config& config);
-/// Recorder settings from capture.dir, capture.rotate and the enabled venues.
-[[nodiscard]] capture::RecorderOptions recorder_options(const Config& config);
+/// Recorder settings from capture.dir, capture.rotate and the enabled venues; every file starts
+/// with the contract specs of `table`'s tracked instruments (capture/spec_frame.h).
+[[nodiscard]] capture::RecorderOptions recorder_options(const Config& config,
+                                                        const core::InstrumentTable& table);
 
 struct ServiceOptions {
   bool fetch_metadata = true;  // false: cache or bundled instrument specs only

@@ -439,6 +439,9 @@ bool CaptureReader::read_frame(const char* data, std::size_t size, RecordedFrame
     case v1::CHANNEL_STATUS:
       out.channel = FrameChannel::kStatus;
       break;
+    case v1::CHANNEL_SPEC:
+      out.channel = FrameChannel::kSpec;
+      break;
     default:
       out.channel = FrameChannel::kWs;
       break;

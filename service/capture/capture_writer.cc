@@ -29,6 +29,8 @@ v1::Channel to_pb(FrameChannel c) {
       return v1::CHANNEL_REST;
     case FrameChannel::kStatus:
       return v1::CHANNEL_STATUS;
+    case FrameChannel::kSpec:
+      return v1::CHANNEL_SPEC;
   }
   return v1::CHANNEL_WS;
 }

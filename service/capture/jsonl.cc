@@ -162,7 +162,7 @@ bool string_body(const char*& p, const char* end, std::string& out) {
 }
 
 /// The line as append_jsonl_frame writes it — {"ts_ns":N,"venue":"V"[,"channel":"status"|
-/// "rest"|"ws"][,"connection":N],"frame":"..."} with nothing else, in that order — read
+/// "spec"|"rest"|"ws"][,"connection":N],"frame":"..."} with nothing else, in that order — read
 /// without a DOM. False for any other shape, which parse_jsonl_line then reads with simdjson;
 /// what this accepts simdjson reads to the same frame (jsonl_test and the jsonl fuzzer check
 /// both readers against each other).
@@ -180,9 +180,12 @@ bool canonical_line(std::string_view line, JsonlFrame& out) {
   }
   out.channel = venues::Channel::kWs;
   out.status = false;
+  out.spec = false;
   if (lit(p, end, R"(,"channel":")")) {
     if (lit(p, end, R"(status")")) {
       out.status = true;
+    } else if (lit(p, end, R"(spec")")) {
+      out.spec = true;
     } else if (lit(p, end, R"(rest")")) {
       out.channel = venues::Channel::kRest;
     } else if (!lit(p, end, R"(ws")")) {
@@ -277,8 +280,10 @@ JsonlResult parse_jsonl_line(std::string_view line, bool has_default, core::Venu
   } else if (channel == "status") {
     out.status = true;
     out.up = status_up(frame);
+  } else if (channel == "spec") {
+    out.spec = true;
   } else {
-    error = "\"channel\" must be ws, rest or status";
+    error = "\"channel\" must be ws, rest, status or spec";
     return JsonlResult::kError;
   }
   std::int64_t conn = 0;
@@ -300,6 +305,8 @@ void append_jsonl_frame(std::string& out, const JsonlFrame& f) {
   venues::append_json_string(out, core::to_string(f.venue));
   if (f.status) {
     out += ",\"channel\":\"status\"";
+  } else if (f.spec) {
+    out += ",\"channel\":\"spec\"";
   } else if (f.channel == venues::Channel::kRest) {
     out += ",\"channel\":\"rest\"";
   }

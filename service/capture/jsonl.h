@@ -2,7 +2,7 @@
 
 // The JSONL frame interchange format (DESIGN §6):
 //   {"ts_ns": <receive time, ns since epoch>, "venue": "binance", "frame": "<raw message text>"}
-// with optional "channel": "ws" | "rest" | "status" (default "ws") and "connection": N.
+// with optional "channel": "ws" | "rest" | "status" | "spec" (default "ws") and "connection": N.
 // Bare venue messages (one per line) are accepted when a default venue is given.
 
 #include <cstdint>
@@ -20,6 +20,7 @@ struct JsonlFrame {
   venues::Channel channel = venues::Channel::kWs;
   bool status = false;             // a feed status transition ("channel":"status")
   bool up = true;                  // with status
+  bool spec = false;               // a contract spec the recording used ("channel":"spec")
   std::uint16_t connection = 0;
   std::string frame;               // the raw message, unescaped
 };

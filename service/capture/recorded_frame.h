@@ -15,6 +15,7 @@ enum class FrameChannel : std::uint8_t {
   kWs,      // a WebSocket message
   kRest,    // a REST response body
   kStatus,  // a feed transition; payload "up" or "down <reason>"
+  kSpec,    // a contract spec the recording used (service/capture/spec_frame.h)
 };
 
 struct RecordedFrame {

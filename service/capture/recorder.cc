@@ -69,7 +69,8 @@ std::string Recorder::file_name(std::int64_t wall_ns) {
   return buf;
 }
 
-bool Recorder::open_file(std::int64_t wall_ns) {
+bool Recorder::open_file(const RecordedFrame& first) {
+  const std::int64_t wall_ns = first.recv_wall_ns;
   if (writer_.is_open() && !writer_.close()) {
     write_errors_.fetch_add(1, std::memory_order_relaxed);
     LOG_ERROR("capture: error closing %s", writer_.path().c_str());
@@ -88,6 +89,15 @@ bool Recorder::open_file(std::int64_t wall_ns) {
     LOG_ERROR("capture: %s", error.c_str());
     return false;
   }
+  for (RecordedFrame f : options_.file_preamble) {
+    f.recv_wall_ns = wall_ns;
+    f.recv_steady_ns = first.recv_steady_ns;
+    if (!writer_.append(f)) {
+      write_errors_.fetch_add(1, std::memory_order_relaxed);
+      LOG_ERROR("capture: write error on %s", writer_.path().c_str());
+      break;
+    }
+  }
   file_start_wall_ns_ = wall_ns;
   files_.fetch_add(1, std::memory_order_relaxed);
   LOG_INFO("capture: writing %s", path.string().c_str());
@@ -98,7 +108,7 @@ void Recorder::write(const RecordedFrame& f) {
   const std::int64_t rotate_ns =
       std::chrono::duration_cast<std::chrono::nanoseconds>(options_.rotate).count();
   if (!writer_.is_open() || (rotate_ns > 0 && f.recv_wall_ns - file_start_wall_ns_ >= rotate_ns)) {
-    if (!open_file(f.recv_wall_ns)) return;
+    if (!open_file(f)) return;
   }
   if (!writer_.append(f)) {
     write_errors_.fetch_add(1, std::memory_order_relaxed);

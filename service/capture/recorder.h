@@ -35,6 +35,9 @@ struct RecorderOptions {
   std::size_t ring_capacity = 65536;  // frames per tap
   std::size_t block_bytes = 256 * 1024;
   CaptureHeaderInfo header;  // created_wall_ns is set per file
+  /// Written at the start of every file, before its first frame, with that frame's receive
+  /// times: the contract specs the recording uses (spec_frames()), so each file replays alone.
+  std::vector<RecordedFrame> file_preamble;
 };
 
 class Recorder {
@@ -77,7 +80,7 @@ class Recorder {
   /// Writes what the rings hold; returns frames written.
   std::size_t drain();
   void write(const RecordedFrame& f);
-  bool open_file(std::int64_t wall_ns);
+  bool open_file(const RecordedFrame& first);
 
   RecorderOptions options_;
   std::vector<std::unique_ptr<Ring>> rings_;

@@ -35,7 +35,8 @@ void round_trip(const capture::JsonlFrame& f) {
   LEVDYN_FUZZ_CHECK(back.venue == f.venue);
   LEVDYN_FUZZ_CHECK(back.ts_ns == f.ts_ns);
   LEVDYN_FUZZ_CHECK(back.status == f.status);
-  if (!f.status) LEVDYN_FUZZ_CHECK(back.channel == f.channel);
+  LEVDYN_FUZZ_CHECK(back.spec == (f.spec && !f.status));  // status is written first
+  if (!f.status && !f.spec) LEVDYN_FUZZ_CHECK(back.channel == f.channel);
   LEVDYN_FUZZ_CHECK(back.connection == f.connection);
   // Bytes that are not UTF-8 cannot travel in a JSON string; they are replaced, so only
   // frames that are valid UTF-8 come back byte for byte.
@@ -58,6 +59,7 @@ void same_as_simdjson(std::string_view line, bool has_default, core::Venue defau
   if (r != capture::JsonlResult::kFrame) return;
   LEVDYN_FUZZ_CHECK(g.ts_ns == f.ts_ns && g.venue == f.venue && g.channel == f.channel);
   LEVDYN_FUZZ_CHECK(g.status == f.status && g.up == f.up && g.connection == f.connection);
+  LEVDYN_FUZZ_CHECK(g.spec == f.spec);
   LEVDYN_FUZZ_CHECK(g.frame == f.frame);
 }
 

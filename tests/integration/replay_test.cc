@@ -115,7 +115,8 @@ TEST_F(RecordReplayTest, DemoRecordingReplaysIdentically) {
 }
 
 // Verifies `levdyn record` (feeds and recorder, no engine) against the simulator: files rotate
-// by capture.rotate, SIGTERM closes them with the feeds' down transitions, and they replay.
+// by capture.rotate, each starts with the contract specs fetched from the venues, SIGTERM
+// closes them with the feeds' down transitions, and they replay.
 TEST_F(RecordReplayTest, RecordRotatesAndReplays) {
   ChildProcess sim({bin_, "sim", "--port", "0"}, dir_.file("sim.log"));
   const std::string head = sim.read_line(10s);
@@ -128,7 +129,11 @@ TEST_F(RecordReplayTest, RecordRotatesAndReplays) {
     std::istringstream in(sim.read_line(5s));
     in >> name >> label >> ws >> label >> rest;
     ASSERT_FALSE(rest.empty());
-    yaml += "  " + name + ": {enabled: true, ws_url: \"" + ws + "\", rest_url: \"" + rest + "\"}\n";
+    // SOL-USDT-SWAP: listed by the simulator's instruments endpoint, not bundled in levdyn.
+    const std::string symbols =
+        name == "okx" ? ", symbols: [BTC-USDT-SWAP, ETH-USDT-SWAP, SOL-USDT-SWAP]" : "";
+    yaml += "  " + name + ": {enabled: true, ws_url: \"" + ws + "\", rest_url: \"" + rest + "\"" +
+            symbols + "}\n";
   }
   std::ofstream(dir_.file("rec.yaml")) << yaml;
   const std::string out = dir_.file("rec");
@@ -148,6 +153,18 @@ TEST_F(RecordReplayTest, RecordRotatesAndReplays) {
   EXPECT_NE(exported.out.find("\"channel\":\"status\",\"frame\":\"up\""), std::string::npos);
   EXPECT_NE(exported.out.find("\"frame\":\"down shutdown\""), std::string::npos);
   EXPECT_NE(exported.out.find("\"channel\":\"rest\""), std::string::npos);
+  // Every file starts with the contract specs the recording used, here from the venue's
+  // metadata: one that levdyn does not bundle among them.
+  const std::string sol_spec =
+      R"("venue":"okx","channel":"spec","frame":"{\"symbol\":\"SOL-USDT-SWAP\",\"asset\":\"SOL\",)"
+      R"(\"kind\":\"linear\",\"contract_value\":1}"})";
+  std::size_t specs = 0;
+  for (auto at = exported.out.find(sol_spec); at != std::string::npos;
+       at = exported.out.find(sol_spec, at + 1)) {
+    ++specs;
+  }
+  EXPECT_EQ(specs, static_cast<std::size_t>(std::count(files.begin(), files.end(), ' ')))
+      << exported.out.substr(0, 2000);
   const CmdResult replayed = run(bin_ + " replay" + files, err);
   ASSERT_EQ(replayed.code, 0) << read_file(err);
   EXPECT_EQ(replayed.out.rfind("{\"instruments\":[{", 0), 0u) << replayed.out.substr(0, 200);

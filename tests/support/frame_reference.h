@@ -22,6 +22,7 @@ inline bool reference_read_frame(const void* data, std::size_t size, capture::Re
   out.connection = static_cast<std::uint16_t>(f.connection());
   out.channel = f.channel() == v1::CHANNEL_REST     ? capture::FrameChannel::kRest
                 : f.channel() == v1::CHANNEL_STATUS ? capture::FrameChannel::kStatus
+                : f.channel() == v1::CHANNEL_SPEC   ? capture::FrameChannel::kSpec
                                                     : capture::FrameChannel::kWs;
   out.recv_wall_ns = f.recv_wall_ns();
   out.recv_steady_ns = f.recv_steady_ns();

@@ -4,6 +4,7 @@
 #include <gtest/gtest.h>
 
 #include <chrono>
+#include <cmath>
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
@@ -21,6 +22,7 @@
 #include "service/capture/capture_writer.h"
 #include "service/capture/frame_source.h"
 #include "service/capture/recorder.h"
+#include "service/capture/spec_frame.h"
 #include "tests/support/child_process.h"
 #include "tests/support/frame_reference.h"
 
@@ -155,6 +157,9 @@ TEST_F(CaptureFileTest, RoundTrip) {
   frames.push_back(make_frame(kT0 + 5, std::string("bin\0ary\xff", 8), FrameChannel::kWs, 65535,
                               core::Venue::kHyperliquid));
   frames.push_back(make_frame(kT0 + 7, "{\"openInterest\":\"1\"}", FrameChannel::kRest, 2));
+  frames.push_back(make_frame(kT0 + 8,
+                              R"({"symbol":"X","asset":"X","kind":"linear","contract_value":1})",
+                              FrameChannel::kSpec, 0, core::Venue::kOkx));
   for (int i = 0; i < 5000; ++i) frames.push_back(make_frame(kT0 + 10 + i, std::to_string(i)));
   frames.push_back(make_frame(kT0 + 9999, "down read_error", FrameChannel::kStatus));
   write_capture(path_, frames, 1000);
@@ -404,6 +409,71 @@ TEST(FrameRecordTest, ReadsAsTheGeneratedParser) {
   EXPECT_GT(parsed, 10000);  // most records still parse: the comparison covers both outcomes
 }
 
+// Verifies a spec frame's payload reads back as the spec it was written from, for every
+// contract kind and an unknown contract value, and that payloads that are not specs are
+// refused with a reason.
+TEST(SpecFrameTest, PayloadsRoundTripAndBadOnesAreRefused) {
+  const core::InstrumentSpec specs[] = {
+      {core::Venue::kOkx, "SOL-USDT-SWAP", "SOL", core::ContractKind::kLinear, 1.0, true},
+      {core::Venue::kBitmex, "XBTUSDT", "BTC", core::ContractKind::kLinear, 1e-6, true},
+      {core::Venue::kBitmex, "ETHUSD", "ETH", core::ContractKind::kQuanto, 100.0, true},
+      {core::Venue::kDeribit, "BTC-PERPETUAL", "BTC", core::ContractKind::kInverse, 10.0, true},
+      {core::Venue::kOkx, "X\"Y", "Q", core::ContractKind::kLinear, 0.1 + 0.2, true},
+      {core::Venue::kOkx, "NEW-USDT-SWAP", "NEW", core::ContractKind::kLinear, core::kAbsent, true},
+  };
+  for (const auto& s : specs) {
+    const std::string payload = spec_payload(s);
+    core::InstrumentSpec back;
+    std::string error;
+    ASSERT_TRUE(parse_spec_payload(payload, s.venue, back, error)) << payload << " " << error;
+    EXPECT_EQ(back.venue, s.venue);
+    EXPECT_EQ(back.symbol, s.symbol);
+    EXPECT_EQ(back.asset, s.asset);
+    EXPECT_EQ(back.kind, s.kind);
+    if (std::isnan(s.contract_value)) {
+      EXPECT_TRUE(std::isnan(back.contract_value)) << payload;
+    } else {
+      EXPECT_EQ(back.contract_value, s.contract_value) << payload;  // exactly
+    }
+  }
+  EXPECT_EQ(spec_payload(specs[0]),
+            R"({"symbol":"SOL-USDT-SWAP","asset":"SOL","kind":"linear","contract_value":1})");
+  const char* const bad[] = {
+      "",
+      "not json",
+      "[1]",
+      R"({"asset":"SOL","kind":"linear","contract_value":1})",
+      R"({"symbol":"","asset":"SOL","kind":"linear","contract_value":1})",
+      R"({"symbol":"ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456","asset":"SOL","kind":"linear","contract_value":1})",
+      R"({"symbol":"S","kind":"linear","contract_value":1})",
+      R"({"symbol":"S","asset":7,"kind":"linear","contract_value":1})",
+      R"({"symbol":"S","asset":"SOL","kind":"perpetual","contract_value":1})",
+      R"({"symbol":"S","asset":"SOL","contract_value":1})",
+      R"({"symbol":"S","asset":"SOL","kind":"linear"})",
+      R"({"symbol":"S","asset":"SOL","kind":"linear","contract_value":0})",
+      R"({"symbol":"S","asset":"SOL","kind":"linear","contract_value":-1})",
+      R"({"symbol":"S","asset":"SOL","kind":"linear","contract_value":"1"})",
+  };
+  for (const char* payload : bad) {
+    core::InstrumentSpec out;
+    std::string error;
+    EXPECT_FALSE(parse_spec_payload(payload, core::Venue::kOkx, out, error)) << payload;
+    EXPECT_NE(error.find("spec frame"), std::string::npos) << payload << ": " << error;
+  }
+  // The frames of a table: its tracked instruments only, in order.
+  core::InstrumentTable table;
+  ASSERT_NE(table.add(specs[0]), core::kNoInstrument);
+  ASSERT_NE(table.other(core::Venue::kOkx, "DOGE"), core::kNoInstrument);  // untracked
+  ASSERT_NE(table.add(specs[2]), core::kNoInstrument);
+  const auto frames = spec_frames(table);
+  ASSERT_EQ(frames.size(), 2u);
+  EXPECT_EQ(frames[0].venue, core::Venue::kOkx);
+  EXPECT_EQ(frames[0].channel, FrameChannel::kSpec);
+  EXPECT_EQ(frames[0].payload, spec_payload(specs[0]));
+  EXPECT_EQ(frames[1].venue, core::Venue::kBitmex);
+  EXPECT_EQ(frames[1].payload, spec_payload(specs[2]));
+}
+
 class RecorderTest : public testing::Test {
  protected:
   static feed::RawFrame raw(std::int64_t wall, std::string_view payload) {
@@ -469,6 +539,48 @@ TEST_F(RecorderTest, FullRingDropsAndCounts) {
   EXPECT_EQ(rec.frames_written(), 4u);
 }
 
+// Verifies every file starts with the recording's contract specs, stamped with the receive
+// times of the file's first frame, so each file replays alone; they are not counted as frames.
+TEST_F(RecorderTest, EveryFileStartsWithTheSpecs) {
+  RecorderOptions o;
+  o.dir = dir_.file("cap");
+  o.rotate = std::chrono::seconds(1);
+  core::InstrumentTable table;
+  (void)table.add({core::Venue::kBybit, "BTCUSDT", "BTC", core::ContractKind::kLinear, 1.0, true});
+  (void)table.add(
+      {core::Venue::kOkx, "SOL-USDT-SWAP", "SOL", core::ContractKind::kLinear, 1.0, true});
+  o.file_preamble = spec_frames(table);
+  ASSERT_EQ(o.file_preamble.size(), 2u);
+  Recorder rec(o);
+  auto tap = rec.tap();
+  rec.start();
+  const std::int64_t times[] = {kT0 + 7, kT0 + 500'000'000, kT0 + 1'200'000'000};
+  for (const auto t : times) tap(raw(t, "f"));
+  rec.stop();
+  EXPECT_EQ(rec.frames_written(), 3u);
+  EXPECT_EQ(rec.files(), 2u);
+  std::vector<std::string> files;
+  std::string error;
+  ASSERT_TRUE(capture_files_in(o.dir, files, error)) << error;
+  ASSERT_EQ(files.size(), 2u);
+  for (std::size_t i = 0; i < files.size(); ++i) {
+    SCOPED_TRACE(files[i]);
+    std::string damage;
+    const auto got = read_all(files[i], damage);
+    EXPECT_EQ(damage, "");
+    ASSERT_EQ(got.size(), i == 0 ? 4u : 3u);
+    const std::int64_t first = i == 0 ? times[0] : times[2];
+    for (std::size_t k = 0; k < 2; ++k) {
+      EXPECT_EQ(got[k].channel, FrameChannel::kSpec);
+      EXPECT_EQ(got[k].venue, o.file_preamble[k].venue);
+      EXPECT_EQ(got[k].payload, o.file_preamble[k].payload);
+      EXPECT_EQ(got[k].recv_wall_ns, first);
+    }
+    EXPECT_EQ(got[2].channel, FrameChannel::kWs);
+    EXPECT_EQ(got[2].recv_wall_ns, first);
+  }
+}
+
 class ReplayTest : public testing::Test {
  protected:
   static std::string replay(const std::vector<std::string>& files, FileFormat format,
@@ -488,6 +600,7 @@ class ReplayTest : public testing::Test {
       j.ts_ns = f.recv_wall_ns;
       j.venue = f.venue;
       j.status = f.channel == FrameChannel::kStatus;
+      j.spec = f.channel == FrameChannel::kSpec;
       j.channel = f.channel == FrameChannel::kRest ? venues::Channel::kRest : venues::Channel::kWs;
       j.connection = f.connection;
       j.frame = f.payload;
@@ -716,6 +829,80 @@ TEST_F(ReplayTest, SourcesAreOpenedOneAtATime) {
   EXPECT_EQ(late[0]->next(f, error), FrameSource::Next::kBadLine);
   EXPECT_NE(error.find("cannot open"), std::string::npos) << error;
   EXPECT_EQ(late[0]->next(f, error), FrameSource::Next::kEnd);
+}
+
+// Verifies replay takes an instrument's contract spec from the recording (spec frames) before
+// the bundled one: a symbol levdyn does not bundle gets its contract value, as in the live
+// service that fetched it; the JSONL export carries the specs; a later recorded spec that
+// differs is named in a warning and not used; a spec frame that does not parse is an error.
+TEST_F(ReplayTest, RecordedContractSpecsAreUsed) {
+  app::Config config = app::default_config();
+  config.venues[static_cast<std::size_t>(core::Venue::kOkx)].symbols.push_back("SOL-USDT-SWAP");
+  const auto run = [&](const std::vector<std::string>& files) {
+    app::ReplayOptions o;
+    o.files = files;
+    std::ostringstream out;
+    EXPECT_EQ(app::run_replay(config, o, out), 0);
+    return out.str();
+  };
+  const auto spec = [](double contract_value, std::int64_t t) {
+    return make_frame(t,
+                      spec_payload({core::Venue::kOkx, "SOL-USDT-SWAP", "SOL",
+                                    core::ContractKind::kLinear, contract_value, true}),
+                      FrameChannel::kSpec, 0, core::Venue::kOkx);
+  };
+  const auto trade = [](std::int64_t t) {
+    const std::string ms = std::to_string(t / 1'000'000);
+    return make_frame(t,
+                      R"({"arg":{"channel":"trades","instId":"SOL-USDT-SWAP"},"data":[{"instId":)"
+                      R"("SOL-USDT-SWAP","tradeId":"1","px":"150.5","sz":"3","side":"buy","ts":")" +
+                          ms + R"("}]})",
+                      FrameChannel::kWs, 0, core::Venue::kOkx);
+  };
+  const std::string with = dir_.file("with.ldcap");
+  const std::string without = dir_.file("without.ldcap");
+  write_capture(with, {spec(10, kT0), trade(kT0)}, 10);
+  write_capture(without, {trade(kT0)}, 10);
+  const std::string a = run({with});
+  EXPECT_NE(a.find("\"symbol\":\"SOL-USDT-SWAP\""), std::string::npos) << a;
+  EXPECT_NE(a.find("\"trades\":1,\"volume_usd\":4515}"), std::string::npos) << a;  // 3 × 10 × 150.5
+  EXPECT_NE(a.find("\"frames\":1,"), std::string::npos) << a;  // spec frames are not market data
+  const std::string b = run({without});
+  EXPECT_EQ(b.find("\"volume_usd\":4515"), std::string::npos) << b;
+  EXPECT_NE(a, b);
+
+  std::ostringstream exported;
+  ASSERT_EQ(app::run_export({with}, FileFormat::kAuto, exported), 0);
+  EXPECT_NE(exported.str().find(
+                R"("venue":"okx","channel":"spec","frame":"{\"symbol\":\"SOL-USDT-SWAP\")"),
+            std::string::npos)
+      << exported.str();
+  const std::string jsonl = dir_.file("with.jsonl");
+  std::ofstream(jsonl, std::ios::binary) << exported.str();
+  EXPECT_EQ(run({jsonl}), a);
+  const std::string back = dir_.file("back.ldcap");  // and back into a capture
+  ASSERT_EQ(app::run_export_capture({jsonl}, FileFormat::kJsonl, back), 0);
+  EXPECT_EQ(run({back}), a);
+
+  // A second file recorded with another contract value: its frames replay with the first one.
+  const std::string later = dir_.file("later.ldcap");
+  write_capture(later, {spec(1, kT0 + 1'000'000'000), trade(kT0 + 1'000'000'000)}, 10);
+  testing::internal::CaptureStderr();
+  const std::string both = run({with, later});
+  const std::string log = testing::internal::GetCapturedStderr();
+  EXPECT_NE(both.find("\"trades\":2,\"volume_usd\":9030}"), std::string::npos) << both;
+  EXPECT_NE(log.find("recorded contract spec for okx SOL-USDT-SWAP (SOL linear, contract value 1) "
+                     "differs from the one this replay uses (SOL linear, 10)"),
+            std::string::npos)
+      << log;
+
+  const std::string bad = dir_.file("bad.ldcap");
+  auto broken = spec(10, kT0);
+  broken.payload = R"({"symbol":"SOL-USDT-SWAP","asset":"SOL","kind":"swap","contract_value":10})";
+  write_capture(bad, {broken, trade(kT0)}, 10);
+  const std::string c = run({bad});
+  EXPECT_NE(c.find("\"errors\":1}"), std::string::npos) << c;
+  EXPECT_EQ(c.find("\"volume_usd\":4515"), std::string::npos) << c;
 }
 
 }  // namespace

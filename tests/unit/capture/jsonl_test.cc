@@ -43,6 +43,7 @@ void expect_same(const Read& a, const Read& b, std::string_view line) {
   EXPECT_EQ(a.frame.venue, b.frame.venue) << line;
   EXPECT_EQ(a.frame.channel, b.frame.channel) << line;
   EXPECT_EQ(a.frame.status, b.frame.status) << line;
+  EXPECT_EQ(a.frame.spec, b.frame.spec) << line;
   EXPECT_EQ(a.frame.up, b.frame.up) << line;
   EXPECT_EQ(a.frame.connection, b.frame.connection) << line;
   EXPECT_EQ(a.frame.frame, b.frame.frame) << line;
@@ -109,6 +110,8 @@ TEST(JsonlTest, EdgeLinesReadAsSimdjsonReadsThem) {
       R"({"ts_ns":1,"venue":"okx","channel":"status","frame":"connected"})",
       R"({"ts_ns":1,"venue":"okx","channel":"status","frame":"down: read_error"})",
       R"({"ts_ns":1,"venue":"okx","channel":"fix","frame":"x"})",
+      R"({"ts_ns":1,"venue":"okx","channel":"spec","frame":"{\"symbol\":\"X\"}"})",
+      R"({"ts_ns":1,"venue":"okx","channel":"specs","frame":"x"})",
       R"({"ts_ns":1,"venue":"okx","connection":7,"frame":"x"})",
       R"({"ts_ns":1,"venue":"okx","connection":65536,"frame":"x"})",
       R"({"ts_ns":1,"venue":"okx","connection":07,"frame":"x"})",
@@ -143,6 +146,9 @@ TEST(JsonlTest, EdgeLinesReadAsSimdjsonReadsThem) {
   const Read down = both(R"({"ts_ns":1,"venue":"okx","channel":"status","frame":"down"})");
   EXPECT_TRUE(down.frame.status);
   EXPECT_FALSE(down.frame.up);
+  const Read spec = both(R"({"ts_ns":1,"venue":"okx","channel":"spec","frame":"{}"})");
+  EXPECT_TRUE(spec.frame.spec);
+  EXPECT_FALSE(spec.frame.status);
   const Read u = both(R"({"ts_ns":1,"venue":"okx","frame":"\u0041\u00e9"})");
   EXPECT_EQ(u.frame.frame, "A\xc3\xa9");
   const Read esc = both(R"({"ts_ns":1,"venue":"okx","frame":"a\nb\tc\/d\\e\"f\bg\fh\ri"})");

@@ -1,0 +1,95 @@
+#include "service/capture/spec_frame.h"
+
+#include <simdjson.h>
+
+#include <cmath>
+
+#include "service/venues/event_json.h"
+
+namespace levdyn::capture {
+
+std::string spec_payload(const core::InstrumentSpec& spec) {
+  std::string out = "{\"symbol\":";
+  venues::append_json_string(out, spec.symbol);
+  out += ",\"asset\":";
+  venues::append_json_string(out, spec.asset);
+  out += ",\"kind\":";
+  venues::append_json_string(out, core::to_string(spec.kind));
+  out += ",\"contract_value\":";
+  venues::append_json_number(out, spec.contract_value);  // null when unknown
+  out += '}';
+  return out;
+}
+
+bool parse_spec_payload(std::string_view payload, core::Venue venue, core::InstrumentSpec& out,
+                        std::string& error) {
+  simdjson::dom::parser parser;
+  simdjson::dom::element doc;
+  simdjson::dom::object obj;
+  if (parser.parse(payload.data(), payload.size()).get(doc) != simdjson::SUCCESS ||
+      doc.get_object().get(obj) != simdjson::SUCCESS) {
+    error = "a spec frame must be a JSON object";
+    return false;
+  }
+  std::string_view symbol, asset, kind;
+  if (obj["symbol"].get_string().get(symbol) != simdjson::SUCCESS || symbol.empty() ||
+      symbol.size() >= sizeof(core::InstrumentInfo::symbol)) {
+    error = "a spec frame needs \"symbol\", a string of 1 to 31 bytes";
+    return false;
+  }
+  if (obj["asset"].get_string().get(asset) != simdjson::SUCCESS || asset.empty() ||
+      asset.size() >= sizeof(core::InstrumentInfo::asset_name)) {
+    error = "a spec frame needs \"asset\", a string of 1 to 15 bytes";
+    return false;
+  }
+  if (obj["kind"].get_string().get(kind) != simdjson::SUCCESS) kind = {};
+  core::ContractKind k{};
+  if (kind == "linear") {
+    k = core::ContractKind::kLinear;
+  } else if (kind == "inverse") {
+    k = core::ContractKind::kInverse;
+  } else if (kind == "quanto") {
+    k = core::ContractKind::kQuanto;
+  } else {
+    error = "a spec frame's \"kind\" must be linear, inverse or quanto";
+    return false;
+  }
+  double value = core::kAbsent;
+  simdjson::dom::element cv;
+  if (obj["contract_value"].get(cv) != simdjson::SUCCESS ||
+      (!cv.is_null() &&
+       (cv.get_double().get(value) != simdjson::SUCCESS || !std::isfinite(value) || value <= 0))) {
+    error = "a spec frame's \"contract_value\" must be a positive number or null";
+    return false;
+  }
+  out = core::InstrumentSpec{};
+  out.venue = venue;
+  out.symbol.assign(symbol);
+  out.asset.assign(asset);
+  out.kind = k;
+  out.contract_value = value;
+  out.tracked = true;
+  return true;
+}
+
+std::vector<RecordedFrame> spec_frames(const core::InstrumentTable& table) {
+  std::vector<RecordedFrame> out;
+  for (std::size_t i = 0; i < table.size(); ++i) {
+    const auto& info = table.get(static_cast<core::InstrumentId>(i));
+    if (!info.tracked) continue;
+    core::InstrumentSpec spec;
+    spec.venue = info.venue;
+    spec.symbol.assign(info.symbol_view());
+    spec.asset.assign(info.asset_view());
+    spec.kind = info.kind;
+    spec.contract_value = info.contract_value;
+    RecordedFrame f;
+    f.venue = info.venue;
+    f.channel = FrameChannel::kSpec;
+    f.payload = spec_payload(spec);
+    out.push_back(std::move(f));
+  }
+  return out;
+}
+
+}  // namespace levdyn::capture

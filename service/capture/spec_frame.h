@@ -1,0 +1,33 @@
+#pragma once
+
+// Contract specs in a recording (docs/formats.md, "spec" frames). The live service takes its
+// instruments' contract specs from the venues' metadata endpoints; replay has no network. So
+// the recorder writes the spec of every tracked instrument at the start of each capture file,
+// and replay uses those instead of the bundled ones: a symbol levdyn does not bundle (OKX
+// SOL-USDT-SWAP, BitMEX ETHUSDT…), or a contract size a venue has changed, replays as it ran.
+//
+// Payload: {"symbol":"SOL-USDT-SWAP","asset":"SOL","kind":"linear","contract_value":1}, kind
+// linear | inverse | quanto, contract_value as core::InstrumentSpec (null when unknown).
+
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "core/instrument_table.h"
+#include "service/capture/recorded_frame.h"
+
+namespace levdyn::capture {
+
+/// The payload of a spec frame.
+[[nodiscard]] std::string spec_payload(const core::InstrumentSpec& spec);
+
+/// Reads a spec frame's payload as a spec of `venue`. False with `error` set when it is not a
+/// spec (not JSON, a missing or mistyped field, an unknown kind, a non-positive contract value).
+[[nodiscard]] bool parse_spec_payload(std::string_view payload, core::Venue venue,
+                                      core::InstrumentSpec& out, std::string& error);
+
+/// Spec frames (channel kSpec, connection 0, receive times 0) for every tracked instrument of
+/// `table`, in table order.
+[[nodiscard]] std::vector<RecordedFrame> spec_frames(const core::InstrumentTable& table);
+
+}  // namespace levdyn::capture
