@@ -7,6 +7,7 @@
 
 #include "core/instrument_table.h"
 #include "service/capture/jsonl.h"
+#include "service/capture/spec_frame.h"
 #include "service/venues/codec.h"
 #include "service/venues/event_json.h"
 #include "service/venues/metadata.h"
@@ -17,15 +18,19 @@ NormalizeStats normalize_stream(std::istream& in, std::ostream& out, std::ostrea
                                 std::optional<core::Venue> venue) {
   NormalizeStats stats;
   core::InstrumentTable table;
-  // Contract specs of the bundled instruments; every other symbol is accepted as seen
-  // (empty symbol lists), with quantities that need an unknown contract value left out.
-  for (int v = 0; v < core::kVenueCount; ++v) {
-    for (const auto& s : venues::bundled_instruments(static_cast<core::Venue>(v))) table.add(s);
-  }
+  // Contract specs: those a recording carried ("channel":"spec" lines, which come before the
+  // frames of their venue), then the bundled ones; every other symbol is accepted as seen
+  // (empty symbol lists), with quantities that need an unknown contract value left out. A
+  // venue's specs go into the table when its codec is made, at its first frame.
+  std::vector<core::InstrumentSpec> recorded;
   std::array<std::unique_ptr<venues::Codec>, core::kVenueCount> codecs;
   auto codec_for = [&](core::Venue v) -> venues::Codec* {
     auto& c = codecs[static_cast<std::size_t>(v)];
     if (!c) {
+      for (const auto& s : recorded) {
+        if (s.venue == v) (void)table.add(s);
+      }
+      for (const auto& s : venues::bundled_instruments(v)) (void)table.add(s);  // not over them
       venues::VenueSettings s = venues::default_settings(v);
       s.venue = v;
       s.symbols.clear();
@@ -54,8 +59,20 @@ NormalizeStats normalize_stream(std::istream& in, std::ostream& out, std::ostrea
       report(error + (venue ? "" : " (give --venue for bare messages)"));
       continue;
     }
-    // Feed transitions and recorded contract specs carry no market data.
-    if (frame.status || frame.spec) continue;
+    if (frame.status) continue;  // feed transitions carry no market data
+    if (frame.spec) {
+      core::InstrumentSpec spec;
+      if (!capture::parse_spec_payload(frame.frame, frame.venue, spec, error)) {
+        report(error);
+      } else if (codecs[static_cast<std::size_t>(frame.venue)]) {
+        // The venue's instruments are set: a new symbol can still be added, a known one keeps
+        // the spec it was decoded with.
+        (void)table.add(spec);
+      } else {
+        recorded.push_back(spec);
+      }
+      continue;
+    }
     ++stats.frames;
     venues::Codec* codec = codec_for(frame.venue);
     if (codec == nullptr) {

@@ -407,6 +407,45 @@ TEST(CliTest, NormalizeBinanceFixtures) {
   EXPECT_NE(lines[3].find(R"("symbol":"IOTXUSDT")"), std::string::npos);
 }
 
+// Verifies `levdyn normalize` takes a recording's contract specs ("channel":"spec" lines, as
+// `levdyn export` writes them) for the frames after them: an OKX symbol levdyn does not bundle
+// gets its base quantity and notional from the spec, and has neither without it; a spec line
+// that does not parse is a rejected line.
+TEST(CliTest, NormalizeUsesRecordedSpecs) {
+  TempDir dir;
+  const std::string spec =
+      R"({"ts_ns":1,"venue":"okx","channel":"spec","frame":"{\"symbol\":\"SOL-USDT-SWAP\",)"
+      R"(\"asset\":\"SOL\",\"kind\":\"linear\",\"contract_value\":10}"})";
+  const std::string trade =
+      R"({"ts_ns":2,"venue":"okx","frame":"{\"arg\":{\"channel\":\"trades\",\"instId\":)"
+      R"(\"SOL-USDT-SWAP\"},\"data\":[{\"instId\":\"SOL-USDT-SWAP\",\"tradeId\":\"1\",)"
+      R"(\"px\":\"150.5\",\"sz\":\"3\",\"side\":\"buy\",\"ts\":\"1764000000000\"}]}"})";
+  const auto normalize = [&](const std::string& text, const std::string& name) {
+    const std::string in = dir.file(name);
+    std::ofstream(in) << text;
+    ChildProcess proc({LEVDYN_BINARY, "normalize", in}, dir.file(name + ".err"));
+    std::string out;
+    for (std::string l; !(l = proc.read_line(5s)).empty();) out += l + "\n";
+    EXPECT_EQ(proc.wait_exit(5s), 0) << read_file(dir.file(name + ".err"));
+    return std::make_pair(out, read_file(dir.file(name + ".err")));
+  };
+  const auto with = normalize(spec + "\n" + trade + "\n", "with.jsonl");
+  EXPECT_NE(with.first.find(R"("symbol":"SOL-USDT-SWAP","asset":"SOL","exchange_ts":1764000000000,)"
+                            R"("price":150.5,"quantity":30,"notional_usd":4515,)"),
+            std::string::npos)
+      << with.first;
+  EXPECT_NE(with.second.find("1 frames, 1 events, 0 rejected"), std::string::npos) << with.second;
+  const auto without = normalize(trade + "\n", "without.jsonl");
+  EXPECT_NE(without.first.find(R"("symbol":"SOL-USDT-SWAP")"), std::string::npos);
+  EXPECT_EQ(without.first.find(R"("notional_usd")"), std::string::npos) << without.first;
+  const std::string bad_spec =
+      R"({"ts_ns":1,"venue":"okx","channel":"spec","frame":"{\"symbol\":\"S\"}"})";
+  const auto bad = normalize(bad_spec + "\n" + trade + "\n", "bad.jsonl");
+  EXPECT_NE(bad.second.find("line 1: a spec frame needs \"asset\""), std::string::npos)
+      << bad.second;
+  EXPECT_NE(bad.second.find("1 frames, 1 events, 1 rejected"), std::string::npos) << bad.second;
+}
+
 struct CliCase {
   std::vector<std::string> args;
   std::vector<std::string> env;
