@@ -349,6 +349,18 @@ void warn_untracked(const Replayer& replayer, const capture::FrameSource& src) {
       src.path().c_str(), list.c_str());
 }
 
+/// A capture recorded with other settings (windows, Hawkes, cascade thresholds, venues and
+/// symbols: the header's config digest) replays to other results than the service computed.
+void warn_settings(const std::string& digest, const capture::FrameSource& src) {
+  const std::string& recorded = src.capture().header().config_digest;
+  if (recorded.empty() || recorded == digest) return;  // empty: a merged or imported capture
+  LOG_WARN(
+      "replay: %s: recorded under other settings (config digest %s; this replay's is %s): "
+      "windows, Hawkes or cascade settings, venues or symbols differ, so results can differ "
+      "from the live ones (replay with the recording's --config)",
+      src.path().c_str(), recorded.c_str(), digest.c_str());
+}
+
 void report_damage(const capture::FrameSource& src, std::uint64_t& errors) {
   if (src.damage().empty()) return;
   ++errors;
@@ -365,6 +377,7 @@ void replay_sources(Replayer& replayer, std::vector<std::unique_ptr<capture::Fra
   const auto wall_start = std::chrono::steady_clock::now();
   const double cpu_start = thread_cpu_seconds();
   std::int64_t first_ts = -1;
+  const std::string digest = config_digest(replayer.config());
   auto stopped = [stop] { return stop != nullptr && stop->load(std::memory_order_relaxed); };
   for (std::size_t i = 0; i < sources.size() && !stopped(); ++i) {
     auto& src = sources[i];
@@ -376,6 +389,7 @@ void replay_sources(Replayer& replayer, std::vector<std::unique_ptr<capture::Fra
       if (!header_checked) {  // the header is read with the first frame
         header_checked = true;
         warn_untracked(replayer, *src);
+        warn_settings(digest, *src);
       }
       if (r == capture::FrameSource::Next::kBadLine) {
         replayer.count_error();

@@ -64,6 +64,7 @@ class Replayer {
   /// {"instruments":[…],"assets":[…],"cascades":[…],"frames":N,"events":N,"errors":N}.
   [[nodiscard]] std::string result_json() const;
 
+  [[nodiscard]] const Config& config() const noexcept { return config_; }
   [[nodiscard]] const ReplayCounts& counts() const noexcept { return counts_; }
   [[nodiscard]] const core::PublishedState& state() const noexcept { return *state_; }
   [[nodiscard]] std::int64_t last_ts_ns() const noexcept { return last_ts_; }

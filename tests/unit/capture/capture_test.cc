@@ -18,6 +18,7 @@
 #include "levdyn/v1/capture.pb.h"
 #include "service/app/config.h"
 #include "service/app/replay.h"
+#include "service/app/service.h"
 #include "service/capture/capture_reader.h"
 #include "service/capture/capture_writer.h"
 #include "service/capture/frame_source.h"
@@ -88,12 +89,13 @@ std::vector<RecordedFrame> binance_session(int n, std::uint64_t seed) {
 
 void write_capture(const std::string& path, const std::vector<RecordedFrame>& frames,
                    std::size_t frames_per_block,
-                   std::vector<std::string> symbols = {"BTCUSDT", "ETHUSDT"}) {
+                   std::vector<std::string> symbols = {"BTCUSDT", "ETHUSDT"},
+                   std::string digest = "0123456789abcdef") {
   CaptureWriter w;
   CaptureHeaderInfo h;
   h.levdyn_version = "test";
   h.venues.push_back({"binance", std::move(symbols)});
-  h.config_digest = "0123456789abcdef";
+  h.config_digest = std::move(digest);
   h.created_wall_ns = kT0;
   std::string error;
   ASSERT_TRUE(w.open(path, h, error)) << error;
@@ -790,6 +792,32 @@ TEST_F(ReplayTest, UntrackedRecordedSymbolsAreNamed) {
                              "config does not track"),
             std::string::npos)
       << log;
+}
+
+// Verifies a capture recorded under other settings than the replay's (the header's config
+// digest) is named in a warning, and one recorded under the same settings, or merged (no
+// digest), is not.
+TEST_F(ReplayTest, OtherRecordedSettingsAreNamed) {
+  const auto frames = binance_session(100, 2);
+  const std::string same = dir_.file("same.ldcap");
+  const std::string other = dir_.file("other.ldcap");
+  const std::string merged = dir_.file("merged.ldcap");
+  const std::string digest = app::config_digest(app::default_config());
+  write_capture(same, frames, 50, {"BTCUSDT", "ETHUSDT"}, digest);
+  write_capture(other, frames, 50, {"BTCUSDT", "ETHUSDT"}, "0123456789abcdef");
+  write_capture(merged, frames, 50, {"BTCUSDT", "ETHUSDT"}, "");
+  testing::internal::CaptureStderr();
+  const std::string out = replay({same, other, merged}, FileFormat::kAuto);
+  const std::string log = testing::internal::GetCapturedStderr();
+  EXPECT_NE(out.find("\"frames\":" + std::to_string(3 * frames.size())), std::string::npos);
+  EXPECT_NE(log.find("replay: " + other +
+                     ": recorded under other settings (config digest "
+                     "0123456789abcdef; this replay's is " +
+                     digest + ")"),
+            std::string::npos)
+      << log;
+  EXPECT_EQ(log.find(same + ": recorded under"), std::string::npos) << log;
+  EXPECT_EQ(log.find(merged + ": recorded under"), std::string::npos) << log;
 }
 
 // Verifies a long list of sources holds one open file at a time: each is checked when the
