@@ -5,6 +5,7 @@
 // frame read back must survive a write and a re-read unchanged: the capture format must carry
 // any frame the reader accepts. Each line is also read with a space after its first '{', which
 // sends it past the reader's DOM-less fast path to simdjson: both must read the same frame.
+// A spec line's frame that reads as a contract spec must be written back to the same spec.
 
 #include <simdjson.h>
 
@@ -15,6 +16,7 @@
 
 #include "core/events.h"
 #include "service/capture/jsonl.h"
+#include "service/capture/spec_frame.h"
 #include "tests/fuzz/fuzz_check.h"
 
 namespace {
@@ -43,6 +45,29 @@ void round_trip(const capture::JsonlFrame& f) {
   if (simdjson::validate_utf8(f.frame.data(), f.frame.size())) {
     LEVDYN_FUZZ_CHECK(back.frame == f.frame);
   }
+}
+
+/// A spec frame that reads as a spec is written back to a payload that reads the same.
+void spec_round_trip(const capture::JsonlFrame& f) {
+  core::InstrumentSpec spec, back;
+  std::string error;
+  if (!capture::parse_spec_payload(f.frame, f.venue, spec, error)) {
+    LEVDYN_FUZZ_CHECK(!error.empty());
+    return;
+  }
+  LEVDYN_FUZZ_CHECK(!spec.symbol.empty() && !spec.asset.empty());
+  LEVDYN_FUZZ_CHECK(!(spec.contract_value <= 0));  // positive, or NaN (unknown)
+  const std::string payload = capture::spec_payload(spec);
+  LEVDYN_FUZZ_CHECK(capture::parse_spec_payload(payload, f.venue, back, error));
+  LEVDYN_FUZZ_CHECK(back.venue == spec.venue && back.kind == spec.kind);
+  // Strings that are not UTF-8 are replaced when written, as for frames.
+  if (simdjson::validate_utf8(spec.symbol.data(), spec.symbol.size()) &&
+      simdjson::validate_utf8(spec.asset.data(), spec.asset.size())) {
+    LEVDYN_FUZZ_CHECK(back.symbol == spec.symbol && back.asset == spec.asset);
+  }
+  LEVDYN_FUZZ_CHECK(
+      back.contract_value == spec.contract_value ||
+      (back.contract_value != back.contract_value && spec.contract_value != spec.contract_value));
 }
 
 /// The line read again with a space after its first '{' (simdjson's reading of it).
@@ -82,6 +107,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
       case capture::JsonlResult::kBare:
         if (r == capture::JsonlResult::kBare) LEVDYN_FUZZ_CHECK(has_default);
         round_trip(f);
+        if (f.spec) spec_round_trip(f);
         break;
       case capture::JsonlResult::kError:
         LEVDYN_FUZZ_CHECK(!error.empty());
