@@ -56,6 +56,8 @@ Replayer::Replayer(const Config& config) : config_(config) {
 
 void Replayer::add_instruments() {
   instruments_added_ = true;
+  int from_recording = 0, from_bundle = 0;
+  std::string derived;
   for (int v = 0; v < core::kVenueCount; ++v) {
     const auto venue = static_cast<core::Venue>(v);
     auto bundled = venues::bundled_instruments(venue);
@@ -65,12 +67,24 @@ void Replayer::add_instruments() {
       };
       // The recording's spec, else the bundled one, else none (the codec derives it).
       auto it = std::find_if(recorded_specs_.begin(), recorded_specs_.end(), same);
-      if (it == recorded_specs_.end()) {
+      if (it != recorded_specs_.end()) {
+        ++from_recording;
+      } else {
         it = std::find_if(bundled.begin(), bundled.end(), same);
-        if (it == bundled.end()) continue;
+        if (it == bundled.end()) {
+          derived +=
+              (derived.empty() ? "" : ", ") + std::string(core::to_string(venue)) + " " + sym;
+          continue;
+        }
+        ++from_bundle;
       }
       (void)table_.add(*it);
     }
+  }
+  if (!recorded_specs_.empty() || !derived.empty()) {
+    // What a user replaying someone else's recording needs to know: whose contract sizes.
+    LOG_INFO("replay: contract specs: %d from the recording, %d bundled%s%s", from_recording,
+             from_bundle, derived.empty() ? "" : "; none for ", derived.c_str());
   }
 }
 

@@ -891,11 +891,21 @@ TEST_F(ReplayTest, RecordedContractSpecsAreUsed) {
   const std::string without = dir_.file("without.ldcap");
   write_capture(with, {spec(10, kT0), trade(kT0)}, 10);
   write_capture(without, {trade(kT0)}, 10);
+  testing::internal::CaptureStderr();
   const std::string a = run({with});
+  const std::string b = run({without});
+  const std::string told = testing::internal::GetCapturedStderr();
+  // The default config's 12 symbols (BTC and ETH of six venues) are bundled.
+  EXPECT_NE(told.find("replay: contract specs: 1 from the recording, 12 bundled\n"),
+            std::string::npos)
+      << told;
+  EXPECT_NE(told.find("replay: contract specs: 0 from the recording, 12 bundled; none for okx "
+                      "SOL-USDT-SWAP"),
+            std::string::npos)
+      << told;
   EXPECT_NE(a.find("\"symbol\":\"SOL-USDT-SWAP\""), std::string::npos) << a;
   EXPECT_NE(a.find("\"trades\":1,\"volume_usd\":4515}"), std::string::npos) << a;  // 3 × 10 × 150.5
   EXPECT_NE(a.find("\"frames\":1,"), std::string::npos) << a;  // spec frames are not market data
-  const std::string b = run({without});
   EXPECT_EQ(b.find("\"volume_usd\":4515"), std::string::npos) << b;
   EXPECT_NE(a, b);
 
