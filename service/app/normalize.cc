@@ -59,8 +59,8 @@ NormalizeStats normalize_stream(std::istream& in, std::ostream& out, std::ostrea
       report(error + (venue ? "" : " (give --venue for bare messages)"));
       continue;
     }
-    if (frame.status) continue;  // feed transitions carry no market data
-    if (frame.spec) {
+    if (frame.channel == capture::FrameChannel::kStatus) continue;  // no market data
+    if (frame.channel == capture::FrameChannel::kSpec) {
       core::InstrumentSpec spec;
       if (!capture::parse_spec_payload(frame.frame, frame.venue, spec, error)) {
         report(error);
@@ -80,7 +80,7 @@ NormalizeStats normalize_stream(std::istream& in, std::ostream& out, std::ostrea
       continue;
     }
     venues::FrameMeta meta;
-    meta.channel = frame.channel;
+    meta.channel = capture::codec_channel(frame.channel);
     meta.endpoint = frame.connection;
     meta.recv_wall_ns = frame.ts_ns;
     events.clear();

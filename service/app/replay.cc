@@ -210,8 +210,7 @@ void Replayer::feed(const capture::RecordedFrame& f) {
     return;
   }
   venues::FrameMeta meta;
-  meta.channel =
-      f.channel == capture::FrameChannel::kRest ? venues::Channel::kRest : venues::Channel::kWs;
+  meta.channel = capture::codec_channel(f.channel);
   meta.endpoint = f.connection;
   // Only the wall time is part of both interchange formats; the steady reading is not used.
   meta.recv_wall_ns = now;
@@ -476,11 +475,9 @@ int run_export(const std::vector<std::string>& files, capture::FileFormat format
       }
       jf.ts_ns = frame.recv_wall_ns;
       jf.venue = frame.venue;
-      jf.status = frame.channel == capture::FrameChannel::kStatus;
-      jf.spec = frame.channel == capture::FrameChannel::kSpec;
-      jf.up = jf.status && capture::status_is_up(frame.payload);
-      jf.channel = frame.channel == capture::FrameChannel::kRest ? venues::Channel::kRest
-                                                                 : venues::Channel::kWs;
+      jf.channel = frame.channel;
+      jf.up =
+          frame.channel == capture::FrameChannel::kStatus && capture::status_is_up(frame.payload);
       jf.connection = frame.connection;
       jf.frame.swap(frame.payload);
       buf.clear();

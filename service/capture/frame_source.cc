@@ -194,10 +194,7 @@ FrameSource::Next FrameSource::next_line(RecordedFrame& out, std::string& error)
     }
     out.venue = jsonl_.venue;
     out.connection = jsonl_.connection;
-    out.channel = jsonl_.status                              ? FrameChannel::kStatus
-                  : jsonl_.spec                              ? FrameChannel::kSpec
-                  : jsonl_.channel == venues::Channel::kRest ? FrameChannel::kRest
-                                                             : FrameChannel::kWs;
+    out.channel = jsonl_.channel;
     out.recv_wall_ns = jsonl_.ts_ns;
     out.recv_steady_ns = 0;
     out.payload.swap(jsonl_.frame);

@@ -178,16 +178,14 @@ bool canonical_line(std::string_view line, JsonlFrame& out) {
       !lit(p, end, "\"")) {
     return false;
   }
-  out.channel = venues::Channel::kWs;
-  out.status = false;
-  out.spec = false;
+  out.channel = FrameChannel::kWs;
   if (lit(p, end, R"(,"channel":")")) {
     if (lit(p, end, R"(status")")) {
-      out.status = true;
+      out.channel = FrameChannel::kStatus;
     } else if (lit(p, end, R"(spec")")) {
-      out.spec = true;
+      out.channel = FrameChannel::kSpec;
     } else if (lit(p, end, R"(rest")")) {
-      out.channel = venues::Channel::kRest;
+      out.channel = FrameChannel::kRest;
     } else if (!lit(p, end, R"(ws")")) {
       return false;
     }
@@ -200,7 +198,7 @@ bool canonical_line(std::string_view line, JsonlFrame& out) {
   }
   out.ts_ns = ts;
   out.connection = static_cast<std::uint16_t>(conn);
-  if (out.status) out.up = status_up(out.frame);
+  if (out.channel == FrameChannel::kStatus) out.up = status_up(out.frame);
   return true;
 }
 
@@ -274,14 +272,14 @@ JsonlResult parse_jsonl_line(std::string_view line, bool has_default, core::Venu
     }
   }
   if (channel == "ws") {
-    out.channel = venues::Channel::kWs;
+    out.channel = FrameChannel::kWs;
   } else if (channel == "rest") {
-    out.channel = venues::Channel::kRest;
+    out.channel = FrameChannel::kRest;
   } else if (channel == "status") {
-    out.status = true;
+    out.channel = FrameChannel::kStatus;
     out.up = status_up(frame);
   } else if (channel == "spec") {
-    out.spec = true;
+    out.channel = FrameChannel::kSpec;
   } else {
     error = "\"channel\" must be ws, rest, status or spec";
     return JsonlResult::kError;
@@ -303,12 +301,18 @@ void append_jsonl_frame(std::string& out, const JsonlFrame& f) {
   venues::append_json_int(out, f.ts_ns);
   out += ",\"venue\":";
   venues::append_json_string(out, core::to_string(f.venue));
-  if (f.status) {
-    out += ",\"channel\":\"status\"";
-  } else if (f.spec) {
-    out += ",\"channel\":\"spec\"";
-  } else if (f.channel == venues::Channel::kRest) {
-    out += ",\"channel\":\"rest\"";
+  switch (f.channel) {
+    case FrameChannel::kWs:
+      break;  // the default
+    case FrameChannel::kRest:
+      out += ",\"channel\":\"rest\"";
+      break;
+    case FrameChannel::kStatus:
+      out += ",\"channel\":\"status\"";
+      break;
+    case FrameChannel::kSpec:
+      out += ",\"channel\":\"spec\"";
+      break;
   }
   if (f.connection != 0) {
     out += ",\"connection\":";

@@ -10,17 +10,15 @@
 #include <string_view>
 
 #include "core/events.h"
-#include "service/venues/codec.h"
+#include "service/capture/recorded_frame.h"
 
 namespace levdyn::capture {
 
 struct JsonlFrame {
   std::int64_t ts_ns = 0;          // 0 when the line was a bare message
   core::Venue venue = core::Venue::kBinance;
-  venues::Channel channel = venues::Channel::kWs;
-  bool status = false;             // a feed status transition ("channel":"status")
-  bool up = true;                  // with status
-  bool spec = false;               // a contract spec the recording used ("channel":"spec")
+  FrameChannel channel = FrameChannel::kWs;
+  bool up = true;  // a status frame: the feed came up
   std::uint16_t connection = 0;
   std::string frame;               // the raw message, unescaped
 };

@@ -8,6 +8,7 @@
 #include <string_view>
 
 #include "core/events.h"
+#include "service/venues/codec.h"
 
 namespace levdyn::capture {
 
@@ -26,6 +27,11 @@ struct RecordedFrame {
   std::int64_t recv_steady_ns = 0;
   std::string payload;
 };
+
+/// The codec's view of a market-data frame's channel (status and spec frames are not decoded).
+[[nodiscard]] inline venues::Channel codec_channel(FrameChannel c) noexcept {
+  return c == FrameChannel::kRest ? venues::Channel::kRest : venues::Channel::kWs;
+}
 
 /// A status frame's payload is "up…" for a connection coming up, anything else is down.
 [[nodiscard]] inline bool status_is_up(std::string_view payload) noexcept {

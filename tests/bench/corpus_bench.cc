@@ -83,13 +83,15 @@ const Corpus& corpus() {
     while (std::getline(in, line)) {
       ++n;
       const auto r = capture::parse_jsonl_line(line, false, core::Venue::kBinance, f, err);
-      if (r == capture::JsonlResult::kBlank || f.status) continue;
+      if (r == capture::JsonlResult::kBlank || f.channel == capture::FrameChannel::kStatus) {
+        continue;
+      }
       if (r != capture::JsonlResult::kFrame) {
         k.error = "line " + std::to_string(n) + ": " + err;
         return k;
       }
       venues::FrameMeta meta;
-      meta.channel = f.channel;
+      meta.channel = capture::codec_channel(f.channel);
       meta.endpoint = f.connection;
       meta.recv_wall_ns = f.ts_ns;
       k.by_venue[static_cast<std::size_t>(f.venue)].add(f.venue, meta, f.frame);

@@ -601,9 +601,7 @@ class ReplayTest : public testing::Test {
       JsonlFrame j;
       j.ts_ns = f.recv_wall_ns;
       j.venue = f.venue;
-      j.status = f.channel == FrameChannel::kStatus;
-      j.spec = f.channel == FrameChannel::kSpec;
-      j.channel = f.channel == FrameChannel::kRest ? venues::Channel::kRest : venues::Channel::kWs;
+      j.channel = f.channel;
       j.connection = f.connection;
       j.frame = f.payload;
       append_jsonl_frame(text, j);

@@ -41,9 +41,7 @@ void expect_same(const Read& a, const Read& b, std::string_view line) {
   if (a.result != JsonlResult::kFrame || b.result != JsonlResult::kFrame) return;
   EXPECT_EQ(a.frame.ts_ns, b.frame.ts_ns) << line;
   EXPECT_EQ(a.frame.venue, b.frame.venue) << line;
-  EXPECT_EQ(a.frame.channel, b.frame.channel) << line;
-  EXPECT_EQ(a.frame.status, b.frame.status) << line;
-  EXPECT_EQ(a.frame.spec, b.frame.spec) << line;
+  EXPECT_EQ(a.frame.channel, b.frame.channel) << line;  // ws, rest, status or spec
   EXPECT_EQ(a.frame.up, b.frame.up) << line;
   EXPECT_EQ(a.frame.connection, b.frame.connection) << line;
   EXPECT_EQ(a.frame.frame, b.frame.frame) << line;
@@ -72,7 +70,7 @@ TEST(JsonlTest, WrittenLinesReadBackAlike) {
       JsonlFrame f;
       f.ts_ns = 1'700'000'000'123'456'789;
       f.venue = core::Venue::kDeribit;
-      f.status = status;
+      f.channel = status ? FrameChannel::kStatus : FrameChannel::kWs;
       f.connection = status ? 65535 : 0;
       f.frame = status ? "up" : text;
       std::string line;
@@ -83,7 +81,7 @@ TEST(JsonlTest, WrittenLinesReadBackAlike) {
       EXPECT_EQ(r.frame.frame, f.frame) << line;
       EXPECT_EQ(r.frame.ts_ns, f.ts_ns);
       EXPECT_EQ(r.frame.venue, f.venue);
-      EXPECT_EQ(r.frame.status, status);
+      EXPECT_EQ(r.frame.channel == FrameChannel::kStatus, status);
       EXPECT_EQ(r.frame.connection, f.connection);
       EXPECT_TRUE(r.frame.up);
     }
@@ -144,11 +142,10 @@ TEST(JsonlTest, EdgeLinesReadAsSimdjsonReadsThem) {
   EXPECT_EQ(ok.frame.ts_ns, INT64_MAX);
   EXPECT_EQ(both(R"({"ts_ns":1,"venue":"nyse","frame":"x"})").error, "unknown venue 'nyse'");
   const Read down = both(R"({"ts_ns":1,"venue":"okx","channel":"status","frame":"down"})");
-  EXPECT_TRUE(down.frame.status);
+  EXPECT_EQ(down.frame.channel, FrameChannel::kStatus);
   EXPECT_FALSE(down.frame.up);
   const Read spec = both(R"({"ts_ns":1,"venue":"okx","channel":"spec","frame":"{}"})");
-  EXPECT_TRUE(spec.frame.spec);
-  EXPECT_FALSE(spec.frame.status);
+  EXPECT_EQ(spec.frame.channel, FrameChannel::kSpec);
   const Read u = both(R"({"ts_ns":1,"venue":"okx","frame":"\u0041\u00e9"})");
   EXPECT_EQ(u.frame.frame, "A\xc3\xa9");
   const Read esc = both(R"({"ts_ns":1,"venue":"okx","frame":"a\nb\tc\/d\\e\"f\bg\fh\ri"})");
