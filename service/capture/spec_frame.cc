@@ -2,7 +2,9 @@
 
 #include <simdjson.h>
 
+#include <algorithm>
 #include <cmath>
+#include <iterator>
 
 #include "service/venues/event_json.h"
 
@@ -43,14 +45,12 @@ bool parse_spec_payload(std::string_view payload, core::Venue venue, core::Instr
     return false;
   }
   if (obj["kind"].get_string().get(kind) != simdjson::SUCCESS) kind = {};
-  core::ContractKind k{};
-  if (kind == "linear") {
-    k = core::ContractKind::kLinear;
-  } else if (kind == "inverse") {
-    k = core::ContractKind::kInverse;
-  } else if (kind == "quanto") {
-    k = core::ContractKind::kQuanto;
-  } else {
+  // The names spec_payload writes: core::to_string of each kind.
+  const core::ContractKind kinds[] = {core::ContractKind::kLinear, core::ContractKind::kInverse,
+                                      core::ContractKind::kQuanto};
+  const auto* k = std::find_if(std::begin(kinds), std::end(kinds),
+                               [&](core::ContractKind c) { return core::to_string(c) == kind; });
+  if (k == std::end(kinds)) {
     error = "a spec frame's \"kind\" must be linear, inverse or quanto";
     return false;
   }
@@ -66,7 +66,7 @@ bool parse_spec_payload(std::string_view payload, core::Venue venue, core::Instr
   out.venue = venue;
   out.symbol.assign(symbol);
   out.asset.assign(asset);
-  out.kind = k;
+  out.kind = *k;
   out.contract_value = value;
   out.tracked = true;
   return true;
