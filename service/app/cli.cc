@@ -46,7 +46,8 @@ constexpr const char* kUsage =
     "                      the result JSON (instruments, assets, cascades) at the last frame's "
     "time;\n"
     "                      with --serve, the REST routes and /metrics while replaying; a DIR\n"
-    "                      (from --record) stands for its *.ldcap files in the order written\n"
+    "                      (from --record) stands for its *.ldcap files in the order written;\n"
+    "                      without --config, the settings the recording ran with\n"
     "  export FILE|DIR... --format jsonl [--input-format capture|jsonl]\n"
     "                      capture files -> JSONL frames on stdout\n"
     "  export FILE... --format capture --out FILE\n"
@@ -147,14 +148,19 @@ int cmd_normalize(const Flags& f) {
   return 0;
 }
 
-Config load(const Flags& f) {
-  std::string path;
-  if (auto it = f.values.find("config"); it != f.values.end()) {
-    path = it->second;
-  } else if (const char* env = std::getenv("LEVDYN_CONFIG"); env != nullptr && *env != '\0') {
-    path = env;
-  }
-  Config c = load_config(path, environ);
+/// --config, else $LEVDYN_CONFIG, else empty (the defaults).
+std::string config_path(const Flags& f) {
+  if (auto it = f.values.find("config"); it != f.values.end()) return it->second;
+  if (const char* env = std::getenv("LEVDYN_CONFIG"); env != nullptr && *env != '\0') return env;
+  return {};
+}
+
+/// The config file, the environment and the flags; `recorded` (replay's recorded settings,
+/// when no config file is given) stands in for the file.
+Config load(const Flags& f, const std::string* recorded = nullptr,
+            const std::string& recorded_from = {}) {
+  Config c = recorded != nullptr ? parse_config(*recorded, environ, recorded_from)
+                                 : load_config(config_path(f), environ);
   if (auto it = f.values.find("listen"); it != f.values.end()) {
     check_listen("--listen", it->second);
     c.http.listen = it->second;
@@ -189,7 +195,25 @@ int cmd_replay(const Flags& f) {
       o.speed = v;
     }
   }
-  Config config = load(f);
+  // Without a config file, the settings the recording ran with (its settings frame).
+  std::string recorded, recorded_in;
+  bool use_recorded = false;
+  if (config_path(f).empty() && recorded_settings(o.files, o.format, recorded, recorded_in)) {
+    try {
+      (void)parse_config(recorded, nullptr, recorded_in);
+      use_recorded = true;
+    } catch (const ConfigError& e) {
+      LOG_WARN(
+          "replay: %s: the recorded settings are not readable (%s); replaying with the "
+          "defaults",
+          recorded_in.c_str(), e.what());
+    }
+  }
+  const Config config =
+      use_recorded ? load(f, &recorded, recorded_in + " (recorded settings)") : load(f);
+  if (use_recorded) {
+    LOG_INFO("replay: the settings recorded in %s (no --config given)", recorded_in.c_str());
+  }
   if (f.values.count("serve")) return run_replay_serve(config, o);  // load() applied --listen
   if (f.values.count("listen")) return usage_error("--listen: only with --serve");
   std::ios::sync_with_stdio(false);

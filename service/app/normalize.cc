@@ -59,7 +59,10 @@ NormalizeStats normalize_stream(std::istream& in, std::ostream& out, std::ostrea
       report(error + (venue ? "" : " (give --venue for bare messages)"));
       continue;
     }
-    if (frame.channel == capture::FrameChannel::kStatus) continue;  // no market data
+    if (frame.channel == capture::FrameChannel::kStatus ||
+        frame.channel == capture::FrameChannel::kSettings) {
+      continue;  // no market data
+    }
     if (frame.channel == capture::FrameChannel::kSpec) {
       core::InstrumentSpec spec;
       if (!capture::parse_spec_payload(frame.frame, frame.venue, spec, error)) {

@@ -45,7 +45,7 @@ std::string_view list_of(const std::string& body) {
 
 }  // namespace
 
-Replayer::Replayer(const Config& config) : config_(config) {
+Replayer::Replayer(const Config& config) : config_(config), digest_(config_digest(config)) {
   const core::EngineConfig ec = make_engine_config(config_);
   state_ = std::make_unique<core::PublishedState>(table_, static_cast<int>(ec.windows_ns.size()),
                                                   ec.windows_ns.data());
@@ -139,6 +139,40 @@ void Replayer::apply_spec(const capture::RecordedFrame& f) {
       spec.contract_value, asset.c_str(), std::string(core::to_string(kind)).c_str(), value);
 }
 
+void Replayer::apply_settings(const capture::RecordedFrame& f) {
+  // Every file of a recording repeats its settings: each payload is read once.
+  if (std::find(settings_seen_.begin(), settings_seen_.end(), f.payload) != settings_seen_.end()) {
+    return;
+  }
+  std::string recorded;
+  try {
+    recorded = config_digest(parse_config(f.payload, nullptr, "recorded settings"));
+  } catch (const ConfigError& e) {
+    ++counts_.errors;
+    if (errors_logged_++ < kMaxLoggedErrors) {
+      LOG_WARN("replay: settings frame at %lld rejected (%s): %.120s",
+               static_cast<long long>(f.recv_wall_ns), e.what(), f.payload.c_str());
+    }
+    return;
+  }
+  settings_seen_.push_back(f.payload);
+  if (recorded == digest_) return;
+  // This replay's settings: a config file, the defaults (no settings frame first, or standard
+  // input), or the first file's recorded ones.
+  const char* hint = "replay without --config to use the recorded settings";
+  if (config_.source.empty()) {
+    hint = "replay the recording's files, without --config, to use the recorded settings";
+  } else if (config_.source.find("(recorded settings)") != std::string::npos) {
+    hint = "replay those files apart to use their settings";
+  }
+  LOG_WARN(
+      "replay: frames from %lld on were recorded under other settings (config digest %s) than "
+      "this replay's (%s, from %s): windows, Hawkes or cascade settings, venues or symbols "
+      "differ, so results can differ from the live ones (%s)",
+      static_cast<long long>(f.recv_wall_ns), recorded.c_str(), digest_.c_str(),
+      config_.source.empty() ? "the defaults" : config_.source.c_str(), hint);
+}
+
 Replayer::~Replayer() = default;
 
 std::vector<std::string> Replayer::untracked(const capture::CaptureHeaderInfo& header) const {
@@ -191,8 +225,12 @@ void Replayer::apply_status(const capture::RecordedFrame& f) {
 }
 
 void Replayer::feed(const capture::RecordedFrame& f) {
-  if (f.channel == capture::FrameChannel::kSpec) {  // not market data: not counted in frames
-    apply_spec(f);
+  if (f.channel >= capture::FrameChannel::kSpec) {  // not market data: not counted in frames
+    if (f.channel == capture::FrameChannel::kSpec) {
+      apply_spec(f);
+    } else {
+      apply_settings(f);
+    }
     return;
   }
   if (!instruments_added_) add_instruments();
@@ -304,20 +342,52 @@ std::string Replayer::result_json() const {
   return out;
 }
 
-bool open_sources(const std::vector<std::string>& inputs, capture::FileFormat format,
-                  std::vector<std::unique_ptr<capture::FrameSource>>& out) {
-  std::vector<std::string> files;
+namespace {
+
+/// The files `inputs` stand for: a directory, its capture files in the order written.
+bool input_files(const std::vector<std::string>& inputs, std::vector<std::string>& files,
+                 std::string& error) {
   for (const auto& path : inputs) {
     std::error_code ec;
     if (path == "-" || !std::filesystem::is_directory(path, ec)) {
       files.push_back(path);
-      continue;
-    }
-    std::string error;  // a recording directory: its capture files in the order written
-    if (!capture::capture_files_in(path, files, error)) {
-      std::fprintf(stderr, "levdyn: %s\n", error.c_str());
+    } else if (!capture::capture_files_in(path, files, error)) {
       return false;
     }
+  }
+  return true;
+}
+
+}  // namespace
+
+bool recorded_settings(const std::vector<std::string>& inputs, capture::FileFormat format,
+                       std::string& payload, std::string& path) {
+  std::vector<std::string> files;
+  std::string error;
+  if (!input_files(inputs, files, error) || files.empty() || files.front() == "-") return false;
+  capture::FrameSource src;
+  if (!src.open(files.front(), format, error)) return false;  // open_sources says why
+  capture::RecordedFrame frame;
+  for (;;) {  // the settings come first; specs may come before them (JSONL from other tools)
+    const auto r = src.next(frame, error);
+    if (r == capture::FrameSource::Next::kEnd) return false;
+    if (r == capture::FrameSource::Next::kBadLine) continue;
+    if (frame.channel == capture::FrameChannel::kSettings) {
+      payload = std::move(frame.payload);
+      path = files.front();
+      return true;
+    }
+    if (frame.channel != capture::FrameChannel::kSpec) return false;
+  }
+}
+
+bool open_sources(const std::vector<std::string>& inputs, capture::FileFormat format,
+                  std::vector<std::unique_ptr<capture::FrameSource>>& out) {
+  std::vector<std::string> files;
+  std::string dir_error;
+  if (!input_files(inputs, files, dir_error)) {
+    std::fprintf(stderr, "levdyn: %s\n", dir_error.c_str());
+    return false;
   }
   for (const auto& path : files) {
     auto src = std::make_unique<capture::FrameSource>();
@@ -350,7 +420,7 @@ void log_next_source(const char* what, std::size_t i,
 
 /// A capture recorded with symbols the replay's config does not track: their frames would
 /// vanish without a word (they decode to no events), so say which and what to do.
-void warn_untracked(const Replayer& replayer, const capture::FrameSource& src) {
+void warn_untracked(const Replayer& replayer, const capture::FrameSource& src, bool has_settings) {
   const auto missing = replayer.untracked(src.capture().header());
   if (missing.empty()) return;
   std::string list;
@@ -358,8 +428,10 @@ void warn_untracked(const Replayer& replayer, const capture::FrameSource& src) {
   if (missing.size() > 8) list += " and " + std::to_string(missing.size() - 8) + " more";
   LOG_WARN(
       "replay: %s was recorded with %s, which this config does not track: their frames give "
-      "no events (replay with the recording's --config)",
-      src.path().c_str(), list.c_str());
+      "no events (%s)",
+      src.path().c_str(), list.c_str(),
+      has_settings ? "replay without --config to use the recorded settings"
+                   : "replay with the recording's --config");
 }
 
 /// A capture recorded with other settings (windows, Hawkes, cascade thresholds, venues and
@@ -390,7 +462,6 @@ void replay_sources(Replayer& replayer, std::vector<std::unique_ptr<capture::Fra
   const auto wall_start = std::chrono::steady_clock::now();
   const double cpu_start = thread_cpu_seconds();
   std::int64_t first_ts = -1;
-  const std::string digest = config_digest(replayer.config());
   auto stopped = [stop] { return stop != nullptr && stop->load(std::memory_order_relaxed); };
   for (std::size_t i = 0; i < sources.size() && !stopped(); ++i) {
     auto& src = sources[i];
@@ -401,8 +472,12 @@ void replay_sources(Replayer& replayer, std::vector<std::unique_ptr<capture::Fra
       if (r == capture::FrameSource::Next::kEnd) break;
       if (!header_checked) {  // the header is read with the first frame
         header_checked = true;
-        warn_untracked(replayer, *src);
-        warn_settings(digest, *src);
+        // A file that starts with its settings frame is checked by the replayer, which names
+        // settings that differ once, not once per file.
+        const bool has_settings = r == capture::FrameSource::Next::kFrame &&
+                                  frame.channel == capture::FrameChannel::kSettings;
+        warn_untracked(replayer, *src, has_settings);
+        if (!has_settings) warn_settings(replayer.digest(), *src);
       }
       if (r == capture::FrameSource::Next::kBadLine) {
         replayer.count_error();

@@ -51,9 +51,10 @@ class Replayer {
   /// "venue SYMBOL": their frames decode to no events unless the recording's config is given.
   [[nodiscard]] std::vector<std::string> untracked(const capture::CaptureHeaderInfo& header) const;
 
-  /// Decodes one frame at its recorded time and applies its events; a spec frame (not counted
-  /// in `frames`) gives a contract spec, used when it comes before the first frame of market
-  /// data (a later, different one is named in a warning and not used).
+  /// Decodes one frame at its recorded time and applies its events. Spec and settings frames
+  /// are not counted in `frames`: a spec frame gives a contract spec, used when it comes before
+  /// the first frame of market data (a later, different one is named in a warning and not
+  /// used); recorded settings that differ from this replay's are named in a warning.
   void feed(const capture::RecordedFrame& frame);
   /// Counts a frame or line that could not be read at all.
   void count_error() noexcept { ++counts_.errors; }
@@ -65,6 +66,8 @@ class Replayer {
   [[nodiscard]] std::string result_json() const;
 
   [[nodiscard]] const Config& config() const noexcept { return config_; }
+  /// config_digest(config()).
+  [[nodiscard]] const std::string& digest() const noexcept { return digest_; }
   [[nodiscard]] const ReplayCounts& counts() const noexcept { return counts_; }
   [[nodiscard]] const core::PublishedState& state() const noexcept { return *state_; }
   [[nodiscard]] std::int64_t last_ts_ns() const noexcept { return last_ts_; }
@@ -75,12 +78,15 @@ class Replayer {
   venues::Codec* codec_for(core::Venue v);
   void add_instruments();
   void apply_spec(const capture::RecordedFrame& frame);
+  /// A settings frame: warns once per distinct recorded settings that differ from config_.
+  void apply_settings(const capture::RecordedFrame& frame);
   void apply_status(const capture::RecordedFrame& frame);
   void timed_tasks(std::int64_t now_ns);
   /// Waits for the round of fits in flight, if any, and installs its results.
   void apply_pending_fits();
 
   Config config_;
+  std::string digest_;  // config_digest(config_)
   core::InstrumentTable table_;
   std::unique_ptr<core::PublishedState> state_;
   std::unique_ptr<core::Engine> engine_;
@@ -96,6 +102,7 @@ class Replayer {
   bool instruments_added_ = false;
   std::vector<core::InstrumentSpec> recorded_specs_;  // from spec frames, first per instrument
   std::vector<std::string> spec_changes_;             // "venue SYMBOL" warned about
+  std::vector<std::string> settings_seen_;            // settings payloads read
   // Hawkes refits run on a worker thread while frames keep being decoded and applied: a round
   // collected at refit tick k is installed at tick k+1 (or at finish), a fixed point in the
   // recorded time, so the output does not depend on how fast the worker is.
@@ -111,6 +118,13 @@ struct ReplayOptions {
   double speed = 0;  // recorded seconds per wall second; 0 = as fast as possible
 };
 
+/// The settings recorded at the start of the first file `inputs` stand for (its settings
+/// frame: settings_payload), for `levdyn replay` without --config. False when that file has
+/// none before its first frame of market data, cannot be opened, or is standard input (read
+/// once, by the replay).
+[[nodiscard]] bool recorded_settings(const std::vector<std::string>& inputs,
+                                     capture::FileFormat format, std::string& payload,
+                                     std::string& path);
 /// Checks every input up front, so a bad path or format fails before any work; a directory
 /// stands for its capture files in the order they were written (capture::capture_files_in).
 /// False after printing one line on stderr.

@@ -25,6 +25,7 @@
 #include "service/feed/latency_histogram.h"
 #include "service/feed/log.h"
 #include "service/venues/codec.h"
+#include "service/venues/event_json.h"
 
 namespace levdyn::app {
 
@@ -69,6 +70,61 @@ std::string config_digest(const Config& c) {
   return buf;
 }
 
+std::string settings_payload(const Config& c) {
+  // A config file's keys, as JSON (which YAML reads): parse_config takes it back.
+  std::string out = "{\"windows\":[";
+  for (std::size_t i = 0; i < c.windows.size(); ++i) {
+    if (i != 0) out += ',';
+    venues::append_json_string(out, format_duration(c.windows[i]));
+  }
+  const auto number = [&out](double v) {
+    char buf[32];
+    std::snprintf(buf, sizeof buf, "%.17g", v);  // reads back to the same double
+    out += buf;
+  };
+  out += "],\"hawkes\":{\"window\":";
+  venues::append_json_string(out, format_duration(c.hawkes.window));
+  out += ",\"decay\":";
+  venues::append_json_string(out, format_duration(c.hawkes.decay));
+  out += ",\"min_events\":" + std::to_string(c.hawkes.min_events);
+  out += "},\"cascade\":{\"trigger_ratio\":";
+  number(c.cascade.trigger_ratio);
+  out += ",\"exit_ratio\":";
+  number(c.cascade.exit_ratio);
+  out += ",\"floor_usd_s\":";
+  number(c.cascade.floor_usd_s);
+  out += ",\"quiet\":";
+  venues::append_json_string(out, format_duration(c.cascade.quiet));
+  out += "},\"venues\":{";
+  for (std::size_t v = 0; v < c.venues.size(); ++v) {
+    const auto& vs = c.venues[v];
+    if (v != 0) out += ',';
+    venues::append_json_string(out, core::to_string(static_cast<core::Venue>(v)));
+    out += vs.enabled ? ":{\"enabled\":true,\"symbols\":[" : ":{\"enabled\":false,\"symbols\":[";
+    for (std::size_t i = 0; i < vs.symbols.size(); ++i) {
+      if (i != 0) out += ',';
+      venues::append_json_string(out, vs.symbols[i]);
+    }
+    out += vs.all_liquidations ? "],\"all_liquidations\":true}" : "],\"all_liquidations\":false}";
+  }
+  out += "}}";
+  return out;
+}
+
+capture::RecordedFrame settings_frame(const Config& c) {
+  capture::RecordedFrame f;
+  f.channel = capture::FrameChannel::kSettings;
+  // A frame names a venue; this one is the recording's, filed under its first venue.
+  for (const auto& v : c.venues) {
+    if (v.enabled) {
+      f.venue = v.venue;
+      break;
+    }
+  }
+  f.payload = settings_payload(c);
+  return f;
+}
+
 capture::RecorderOptions recorder_options(const Config& c, const core::InstrumentTable& table) {
   capture::RecorderOptions o;
   o.dir = c.capture.dir;
@@ -79,7 +135,8 @@ capture::RecorderOptions recorder_options(const Config& c, const core::Instrumen
     o.header.venues.push_back({std::string(core::to_string(v.venue)), v.symbols});
   }
   o.header.config_digest = config_digest(c);
-  o.file_preamble = capture::spec_frames(table);
+  o.file_preamble.push_back(settings_frame(c));
+  for (auto& f : capture::spec_frames(table)) o.file_preamble.push_back(std::move(f));
   return o;
 }
 

@@ -21,8 +21,17 @@ namespace levdyn::app {
 
 /// FNV-1a 64 (hex) of the settings that shape a capture (windows, Hawkes, cascade, venues).
 [[nodiscard]] std::string config_digest(const Config& config);
+/// The settings a recording runs with — the keys config_digest covers — as a config file in
+/// JSON: {"windows":["1m",…],"hawkes":{…},"cascade":{…},"venues":{"binance":{"enabled":true,
+/// "symbols":[…],"all_liquidations":true},…}}. parse_config reads it back to a config with the
+/// same digest; `levdyn replay` without --config replays with it (docs/formats.md).
+[[nodiscard]] std::string settings_payload(const Config& config);
+/// A settings frame (channel kSettings) carrying settings_payload(config), filed under the
+/// first enabled venue (a frame names one); receive times 0.
+[[nodiscard]] capture::RecordedFrame settings_frame(const Config& config);
 /// Recorder settings from capture.dir, capture.rotate and the enabled venues; every file starts
-/// with the contract specs of `table`'s tracked instruments (capture/spec_frame.h).
+/// with the settings frame, then the contract specs of `table`'s tracked instruments
+/// (capture/spec_frame.h).
 [[nodiscard]] capture::RecorderOptions recorder_options(const Config& config,
                                                         const core::InstrumentTable& table);
 

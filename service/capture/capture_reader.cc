@@ -442,6 +442,9 @@ bool CaptureReader::read_frame(const char* data, std::size_t size, RecordedFrame
     case v1::CHANNEL_SPEC:
       out.channel = FrameChannel::kSpec;
       break;
+    case v1::CHANNEL_SETTINGS:
+      out.channel = FrameChannel::kSettings;
+      break;
     default:
       out.channel = FrameChannel::kWs;
       break;

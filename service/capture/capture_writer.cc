@@ -31,6 +31,8 @@ v1::Channel to_pb(FrameChannel c) {
       return v1::CHANNEL_STATUS;
     case FrameChannel::kSpec:
       return v1::CHANNEL_SPEC;
+    case FrameChannel::kSettings:
+      return v1::CHANNEL_SETTINGS;
   }
   return v1::CHANNEL_WS;
 }

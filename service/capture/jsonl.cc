@@ -161,9 +161,9 @@ bool string_body(const char*& p, const char* end, std::string& out) {
   }
 }
 
-/// The line as append_jsonl_frame writes it — {"ts_ns":N,"venue":"V"[,"channel":"status"|
-/// "spec"|"rest"|"ws"][,"connection":N],"frame":"..."} with nothing else, in that order — read
-/// without a DOM. False for any other shape, which parse_jsonl_line then reads with simdjson;
+/// The line as append_jsonl_frame writes it — {"ts_ns":N,"venue":"V"[,"channel":"C"]
+/// [,"connection":N],"frame":"..."} (C one of kChannelNames) with nothing else, in that order —
+/// read without a DOM. False for any other shape, which parse_jsonl_line then reads with simdjson;
 /// what this accepts simdjson reads to the same frame (jsonl_test and the jsonl fuzzer check
 /// both readers against each other).
 bool canonical_line(std::string_view line, JsonlFrame& out) {
@@ -180,13 +180,11 @@ bool canonical_line(std::string_view line, JsonlFrame& out) {
   }
   out.channel = FrameChannel::kWs;
   if (lit(p, end, R"(,"channel":")")) {
-    if (lit(p, end, R"(status")")) {
-      out.channel = FrameChannel::kStatus;
-    } else if (lit(p, end, R"(spec")")) {
-      out.channel = FrameChannel::kSpec;
-    } else if (lit(p, end, R"(rest")")) {
-      out.channel = FrameChannel::kRest;
-    } else if (!lit(p, end, R"(ws")")) {
+    const char* const channel = p;
+    while (p != end && *p >= 'a' && *p <= 'z') ++p;
+    if (!parse_channel(std::string_view(channel, static_cast<std::size_t>(p - channel)),
+                       out.channel) ||
+        !lit(p, end, "\"")) {
       return false;
     }
   }
@@ -271,19 +269,11 @@ JsonlResult parse_jsonl_line(std::string_view line, bool has_default, core::Venu
       return JsonlResult::kError;
     }
   }
-  if (channel == "ws") {
-    out.channel = FrameChannel::kWs;
-  } else if (channel == "rest") {
-    out.channel = FrameChannel::kRest;
-  } else if (channel == "status") {
-    out.channel = FrameChannel::kStatus;
-    out.up = status_up(frame);
-  } else if (channel == "spec") {
-    out.channel = FrameChannel::kSpec;
-  } else {
-    error = "\"channel\" must be ws, rest, status or spec";
+  if (!parse_channel(channel, out.channel)) {
+    error = "\"channel\" must be ws, rest, status, spec or settings";
     return JsonlResult::kError;
   }
+  if (out.channel == FrameChannel::kStatus) out.up = status_up(frame);
   std::int64_t conn = 0;
   if (auto c = obj["connection"]; c.error() != simdjson::NO_SUCH_FIELD) {
     if (c.get_int64().get(conn) != simdjson::SUCCESS || conn < 0 || conn > 65535) {
@@ -301,18 +291,10 @@ void append_jsonl_frame(std::string& out, const JsonlFrame& f) {
   venues::append_json_int(out, f.ts_ns);
   out += ",\"venue\":";
   venues::append_json_string(out, core::to_string(f.venue));
-  switch (f.channel) {
-    case FrameChannel::kWs:
-      break;  // the default
-    case FrameChannel::kRest:
-      out += ",\"channel\":\"rest\"";
-      break;
-    case FrameChannel::kStatus:
-      out += ",\"channel\":\"status\"";
-      break;
-    case FrameChannel::kSpec:
-      out += ",\"channel\":\"spec\"";
-      break;
+  if (f.channel != FrameChannel::kWs) {  // the default
+    out += ",\"channel\":\"";
+    out += to_string(f.channel);
+    out += '"';
   }
   if (f.connection != 0) {
     out += ",\"connection\":";

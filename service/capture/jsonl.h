@@ -2,8 +2,8 @@
 
 // The JSONL frame interchange format (DESIGN §6):
 //   {"ts_ns": <receive time, ns since epoch>, "venue": "binance", "frame": "<raw message text>"}
-// with optional "channel": "ws" | "rest" | "status" | "spec" (default "ws") and "connection": N.
-// Bare venue messages (one per line) are accepted when a default venue is given.
+// with optional "channel": "ws" | "rest" | "status" | "spec" | "settings" (default "ws") and
+// "connection": N. Bare venue messages (one per line) are accepted when a default venue is given.
 
 #include <cstdint>
 #include <string>

@@ -42,10 +42,11 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   v1::Frame f;
   f.set_venue(std::string(core::to_string(got.venue)));
   f.set_connection(got.connection);
-  f.set_channel(got.channel == capture::FrameChannel::kRest     ? v1::CHANNEL_REST
-                : got.channel == capture::FrameChannel::kStatus ? v1::CHANNEL_STATUS
-                : got.channel == capture::FrameChannel::kSpec   ? v1::CHANNEL_SPEC
-                                                                : v1::CHANNEL_WS);
+  f.set_channel(got.channel == capture::FrameChannel::kRest       ? v1::CHANNEL_REST
+                : got.channel == capture::FrameChannel::kStatus   ? v1::CHANNEL_STATUS
+                : got.channel == capture::FrameChannel::kSpec     ? v1::CHANNEL_SPEC
+                : got.channel == capture::FrameChannel::kSettings ? v1::CHANNEL_SETTINGS
+                                                                  : v1::CHANNEL_WS);
   f.set_recv_wall_ns(got.recv_wall_ns);
   f.set_recv_steady_ns(got.recv_steady_ns);
   f.set_payload(got.payload);

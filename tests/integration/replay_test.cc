@@ -115,8 +115,9 @@ TEST_F(RecordReplayTest, DemoRecordingReplaysIdentically) {
 }
 
 // Verifies `levdyn record` (feeds and recorder, no engine) against the simulator: files rotate
-// by capture.rotate, each starts with the contract specs fetched from the venues, SIGTERM
-// closes them with the feeds' down transitions, and they replay.
+// by capture.rotate, each starts with the settings it was recorded under and the contract specs
+// fetched from the venues, SIGTERM closes them with the feeds' down transitions, and they
+// replay, by default with the recorded settings.
 TEST_F(RecordReplayTest, RecordRotatesAndReplays) {
   ChildProcess sim({bin_, "sim", "--port", "0"}, dir_.file("sim.log"));
   const std::string head = sim.read_line(10s);
@@ -165,10 +166,35 @@ TEST_F(RecordReplayTest, RecordRotatesAndReplays) {
   }
   EXPECT_EQ(specs, static_cast<std::size_t>(std::count(files.begin(), files.end(), ' ')))
       << exported.out.substr(0, 2000);
+  // Every file starts with the settings it was recorded under, first.
+  const std::string settings_line =
+      R"({"channel":"settings","frame":"{\"windows\":[\"1m\",\"5m\",\"15m\",\"1h\"],)";
+  EXPECT_EQ(exported.out.find(settings_line.substr(1)),
+            exported.out.find("\"channel\":\"settings\""))
+      << exported.out.substr(0, 600);
+  EXPECT_LT(exported.out.find("\"channel\":\"settings\""),
+            exported.out.find("\"channel\":\"spec\""));
+  // Without --config, replay takes them: SOL-USDT-SWAP, which only rec.yaml tracks, has its
+  // trades, and the result is the one replay gives with the recording's --config.
   const CmdResult replayed = run(bin_ + " replay" + files, err);
   ASSERT_EQ(replayed.code, 0) << read_file(err);
+  EXPECT_NE(read_file(err).find("replay: the settings recorded in "), std::string::npos)
+      << read_file(err);
   EXPECT_EQ(replayed.out.rfind("{\"instruments\":[{", 0), 0u) << replayed.out.substr(0, 200);
   EXPECT_NE(replayed.out.find(",\"errors\":0}"), std::string::npos);
+  EXPECT_NE(replayed.out.find("\"symbol\":\"SOL-USDT-SWAP\""), std::string::npos);
+  const CmdResult with_config =
+      run(bin_ + " replay --config '" + dir_.file("rec.yaml") + "'" + files, err);
+  ASSERT_EQ(with_config.code, 0) << read_file(err);
+  EXPECT_EQ(with_config.out, replayed.out);
+  // With another config, that config is used, and the recorded settings are named.
+  std::ofstream(dir_.file("default.yaml")) << "log: {level: info}\n";
+  const CmdResult with_defaults =
+      run(bin_ + " replay --config '" + dir_.file("default.yaml") + "'" + files, err);
+  ASSERT_EQ(with_defaults.code, 0) << read_file(err);
+  EXPECT_EQ(with_defaults.out.find("\"symbol\":\"SOL-USDT-SWAP\""), std::string::npos);
+  EXPECT_NE(read_file(err).find("were recorded under other settings"), std::string::npos)
+      << read_file(err);
   // The recording directory itself stands for its files in the order they were written.
   const CmdResult from_dir = run(bin_ + " replay '" + out + "'", err);
   ASSERT_EQ(from_dir.code, 0) << read_file(err);

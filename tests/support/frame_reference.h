@@ -20,10 +20,11 @@ inline bool reference_read_frame(const void* data, std::size_t size, capture::Re
     return false;
   }
   out.connection = static_cast<std::uint16_t>(f.connection());
-  out.channel = f.channel() == v1::CHANNEL_REST     ? capture::FrameChannel::kRest
-                : f.channel() == v1::CHANNEL_STATUS ? capture::FrameChannel::kStatus
-                : f.channel() == v1::CHANNEL_SPEC   ? capture::FrameChannel::kSpec
-                                                    : capture::FrameChannel::kWs;
+  out.channel = f.channel() == v1::CHANNEL_REST       ? capture::FrameChannel::kRest
+                : f.channel() == v1::CHANNEL_STATUS   ? capture::FrameChannel::kStatus
+                : f.channel() == v1::CHANNEL_SPEC     ? capture::FrameChannel::kSpec
+                : f.channel() == v1::CHANNEL_SETTINGS ? capture::FrameChannel::kSettings
+                                                      : capture::FrameChannel::kWs;
   out.recv_wall_ns = f.recv_wall_ns();
   out.recv_steady_ns = f.recv_steady_ns();
   out.payload = f.payload();

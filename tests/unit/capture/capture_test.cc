@@ -941,5 +941,162 @@ TEST_F(ReplayTest, RecordedContractSpecsAreUsed) {
   EXPECT_EQ(c.find("\"volume_usd\":4515"), std::string::npos) << c;
 }
 
+// Verifies a recording's settings payload reads back, through the config loader, to the same
+// settings: every key config_digest covers, exact doubles, disabled venues; and a settings
+// frame is filed under the first enabled venue.
+TEST(SettingsFrameTest, PayloadReadsBackAsTheSameSettings) {
+  using namespace std::chrono_literals;
+  app::Config c = app::default_config();
+  c.windows = {30s, 2min, 3'600'001ms};
+  c.hawkes.window = 2h;
+  c.hawkes.decay = 45s;
+  c.hawkes.min_events = 77;
+  c.cascade.trigger_ratio = 4.5;
+  c.cascade.exit_ratio = 0.1;
+  c.cascade.floor_usd_s = 12345.678;
+  c.cascade.quiet = 90s;
+  c.venues[static_cast<std::size_t>(core::Venue::kOkx)].symbols.push_back("SOL-USDT-SWAP");
+  c.venues[static_cast<std::size_t>(core::Venue::kDeribit)].enabled = false;
+  c.venues[static_cast<std::size_t>(core::Venue::kBitmex)].all_liquidations = true;
+  const std::string payload = app::settings_payload(c);
+  const app::Config back = app::parse_config(payload, nullptr, "recorded");
+  EXPECT_EQ(app::config_digest(back), app::config_digest(c)) << payload;
+  EXPECT_EQ(back.windows, c.windows);
+  EXPECT_EQ(back.hawkes.window, c.hawkes.window);
+  EXPECT_EQ(back.hawkes.decay, c.hawkes.decay);
+  EXPECT_EQ(back.hawkes.min_events, 77);
+  EXPECT_EQ(back.cascade.trigger_ratio, 4.5);
+  EXPECT_EQ(back.cascade.exit_ratio, 0.1);  // exactly: 0.1 is not a short binary fraction
+  EXPECT_EQ(back.cascade.floor_usd_s, 12345.678);
+  EXPECT_EQ(back.cascade.quiet, c.cascade.quiet);
+  for (std::size_t v = 0; v < c.venues.size(); ++v) {
+    SCOPED_TRACE(v);
+    EXPECT_EQ(back.venues[v].enabled, c.venues[v].enabled);
+    EXPECT_EQ(back.venues[v].symbols, c.venues[v].symbols);
+    EXPECT_EQ(back.venues[v].all_liquidations, c.venues[v].all_liquidations);
+  }
+  EXPECT_EQ(app::settings_payload(back), payload);
+  const app::Config defaults = app::default_config();
+  EXPECT_EQ(app::config_digest(app::parse_config(app::settings_payload(defaults), nullptr)),
+            app::config_digest(defaults));
+  EXPECT_NE(app::config_digest(back), app::config_digest(defaults));
+
+  const RecordedFrame f = app::settings_frame(c);
+  EXPECT_EQ(f.channel, FrameChannel::kSettings);
+  EXPECT_EQ(f.venue, core::Venue::kBinance);
+  EXPECT_EQ(f.payload, payload);
+  c.venues[static_cast<std::size_t>(core::Venue::kBinance)].enabled = false;
+  EXPECT_EQ(app::settings_frame(c).venue, core::Venue::kBybit);
+}
+
+// Verifies replay finds the settings a recording starts with (for `replay` without --config),
+// names recorded settings that differ from its own once however many files repeat them (and
+// then not the header's digest as well), replays with them to other results than with the
+// defaults, and counts a settings frame that does not read as an error.
+TEST_F(ReplayTest, RecordedSettingsAreFoundAndChecked) {
+  using namespace std::chrono_literals;
+  app::Config rec = app::default_config();
+  rec.windows = {30s, 2min};
+  rec.cascade.trigger_ratio = 4.5;
+  const auto settings = [](const app::Config& c, std::int64_t t) {
+    RecordedFrame f = app::settings_frame(c);
+    f.recv_wall_ns = t;
+    return f;
+  };
+  const auto session = binance_session(300, 9);
+  const std::int64_t hour = 3'600'000'000'000;
+  std::vector<RecordedFrame> first = {settings(rec, kT0)};
+  std::vector<RecordedFrame> second = {settings(rec, kT0 + hour)};
+  for (const auto& f : session) {
+    first.push_back(f);
+    second.push_back(f);
+    second.back().recv_wall_ns += hour;
+  }
+  const std::string a = dir_.file("a.ldcap");
+  const std::string b = dir_.file("b.ldcap");
+  const std::string plain = dir_.file("plain.ldcap");
+  write_capture(a, first, 100);  // the header's digest differs from the defaults' too
+  write_capture(b, second, 100);
+  write_capture(plain, session, 100, {"BTCUSDT", "ETHUSDT"}, "");
+
+  std::string payload, from;
+  ASSERT_TRUE(app::recorded_settings({a, b}, FileFormat::kAuto, payload, from));
+  EXPECT_EQ(payload, app::settings_payload(rec));
+  EXPECT_EQ(from, a);
+  EXPECT_FALSE(app::recorded_settings({plain, a}, FileFormat::kAuto, payload, from));
+  EXPECT_FALSE(app::recorded_settings({"-"}, FileFormat::kAuto, payload, from));
+  EXPECT_FALSE(
+      app::recorded_settings({dir_.file("missing.ldcap")}, FileFormat::kAuto, payload, from));
+
+  const auto run = [](const app::Config& config, const std::vector<std::string>& files) {
+    app::ReplayOptions o;
+    o.files = files;
+    std::ostringstream out;
+    EXPECT_EQ(app::run_replay(config, o, out), 0);
+    return out.str();
+  };
+  testing::internal::CaptureStderr();
+  const std::string by_defaults = run(app::default_config(), {a, b});
+  std::string log = testing::internal::GetCapturedStderr();
+  const std::string warning = "were recorded under other settings (config digest " +
+                              app::config_digest(rec) + ") than this replay's (" +
+                              app::config_digest(app::default_config()) + ", from the defaults)";
+  const auto at = log.find(warning);
+  EXPECT_NE(at, std::string::npos) << log;
+  EXPECT_EQ(log.find(warning, at + 1), std::string::npos) << log;  // once, not once per file
+  EXPECT_EQ(log.find(": recorded under other settings"), std::string::npos) << log;
+  EXPECT_NE(by_defaults.find("\"frames\":" + std::to_string(2 * session.size()) + ","),
+            std::string::npos);  // settings frames are not market data
+
+  const app::Config recorded = app::parse_config(payload, nullptr, a + " (recorded settings)");
+  testing::internal::CaptureStderr();
+  const std::string by_recorded = run(recorded, {a, b});
+  log = testing::internal::GetCapturedStderr();
+  EXPECT_EQ(log.find("other settings"), std::string::npos) << log;
+  EXPECT_NE(by_recorded.find("\"windows\":{\"30s\":"), std::string::npos)
+      << by_recorded.substr(0, 800);
+  EXPECT_EQ(by_defaults.find("\"30s\""), std::string::npos);
+  EXPECT_EQ(by_recorded, run(rec, {a, b}));
+
+  // The JSONL export carries the settings: found there, and replays alike.
+  std::ostringstream exported;
+  ASSERT_EQ(app::run_export({a, b}, FileFormat::kAuto, exported), 0);
+  const std::string jsonl = dir_.file("ab.jsonl");
+  std::ofstream(jsonl, std::ios::binary) << exported.str();
+  ASSERT_TRUE(app::recorded_settings({jsonl}, FileFormat::kAuto, payload, from));
+  EXPECT_EQ(payload, app::settings_payload(rec));
+  EXPECT_EQ(run(recorded, {jsonl}), by_recorded);
+
+  // A later file recorded under yet other settings is named, with where this replay's came from.
+  app::Config other = rec;
+  other.hawkes.min_events = 99;
+  std::vector<RecordedFrame> third = second;
+  third.front() = settings(other, kT0 + hour);
+  const std::string c = dir_.file("c.ldcap");
+  write_capture(c, third, 100);
+  testing::internal::CaptureStderr();
+  (void)run(recorded, {a, c});
+  log = testing::internal::GetCapturedStderr();
+  EXPECT_NE(log.find("(config digest " + app::config_digest(other) + ") than this replay's (" +
+                     app::config_digest(rec) + ", from " + a +
+                     " (recorded settings)): windows, Hawkes or cascade settings, venues or "
+                     "symbols differ, so results can differ from the live ones (replay those "
+                     "files apart to use their settings)"),
+            std::string::npos)
+      << log;
+
+  std::vector<RecordedFrame> broken = first;
+  broken.front().payload = R"({"windows":"soon"})";
+  const std::string bad = dir_.file("bad.ldcap");
+  write_capture(bad, broken, 100);
+  testing::internal::CaptureStderr();
+  const std::string out = run(app::default_config(), {bad});
+  log = testing::internal::GetCapturedStderr();
+  EXPECT_NE(out.find("\"errors\":1}"), std::string::npos) << out.substr(out.size() - 100);
+  EXPECT_NE(log.find("replay: settings frame at " + std::to_string(kT0) + " rejected (windows: "),
+            std::string::npos)
+      << log;
+}
+
 }  // namespace
 }  // namespace levdyn::capture

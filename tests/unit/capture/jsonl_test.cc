@@ -66,11 +66,13 @@ TEST(JsonlTest, WrittenLinesReadBackAlike) {
       std::string(100, 'x') + "\"" + std::string(70, 'y') + "\\" + std::string(33, 'z'),
   };
   for (const auto& text : frames) {
-    for (const bool status : {false, true}) {
+    for (std::size_t c = 0; c < kChannelNames.size(); ++c) {
+      const auto channel = static_cast<FrameChannel>(c);
+      const bool status = channel == FrameChannel::kStatus;
       JsonlFrame f;
       f.ts_ns = 1'700'000'000'123'456'789;
       f.venue = core::Venue::kDeribit;
-      f.channel = status ? FrameChannel::kStatus : FrameChannel::kWs;
+      f.channel = channel;
       f.connection = status ? 65535 : 0;
       f.frame = status ? "up" : text;
       std::string line;
@@ -81,7 +83,11 @@ TEST(JsonlTest, WrittenLinesReadBackAlike) {
       EXPECT_EQ(r.frame.frame, f.frame) << line;
       EXPECT_EQ(r.frame.ts_ns, f.ts_ns);
       EXPECT_EQ(r.frame.venue, f.venue);
-      EXPECT_EQ(r.frame.channel == FrameChannel::kStatus, status);
+      EXPECT_EQ(r.frame.channel, channel) << line;
+      EXPECT_EQ(
+          line.find("\"channel\":\"" + std::string(to_string(channel)) + "\"") != std::string::npos,
+          channel != FrameChannel::kWs)
+          << line;
       EXPECT_EQ(r.frame.connection, f.connection);
       EXPECT_TRUE(r.frame.up);
     }
@@ -110,6 +116,10 @@ TEST(JsonlTest, EdgeLinesReadAsSimdjsonReadsThem) {
       R"({"ts_ns":1,"venue":"okx","channel":"fix","frame":"x"})",
       R"({"ts_ns":1,"venue":"okx","channel":"spec","frame":"{\"symbol\":\"X\"}"})",
       R"({"ts_ns":1,"venue":"okx","channel":"specs","frame":"x"})",
+      R"({"ts_ns":1,"venue":"okx","channel":"settings","frame":"{\"windows\":[\"1m\"]}"})",
+      R"({"ts_ns":1,"venue":"okx","channel":"setting","frame":"x"})",
+      R"({"ts_ns":1,"venue":"okx","channel":"Settings","frame":"x"})",
+      R"({"ts_ns":1,"venue":"okx","channel":"set\u0074ings","frame":"x"})",
       R"({"ts_ns":1,"venue":"okx","connection":7,"frame":"x"})",
       R"({"ts_ns":1,"venue":"okx","connection":65536,"frame":"x"})",
       R"({"ts_ns":1,"venue":"okx","connection":07,"frame":"x"})",
@@ -146,6 +156,13 @@ TEST(JsonlTest, EdgeLinesReadAsSimdjsonReadsThem) {
   EXPECT_FALSE(down.frame.up);
   const Read spec = both(R"({"ts_ns":1,"venue":"okx","channel":"spec","frame":"{}"})");
   EXPECT_EQ(spec.frame.channel, FrameChannel::kSpec);
+  const Read settings = both(R"({"ts_ns":1,"venue":"okx","channel":"settings","frame":"{}"})");
+  EXPECT_EQ(settings.frame.channel, FrameChannel::kSettings);
+  EXPECT_EQ(
+      both(R"({"ts_ns":1,"venue":"okx","channel":"set\u0074ings","frame":"{}"})").frame.channel,
+      FrameChannel::kSettings);
+  EXPECT_EQ(both(R"({"ts_ns":1,"venue":"okx","channel":"setting","frame":"{}"})").error,
+            "\"channel\" must be ws, rest, status, spec or settings");
   const Read u = both(R"({"ts_ns":1,"venue":"okx","frame":"\u0041\u00e9"})");
   EXPECT_EQ(u.frame.frame, "A\xc3\xa9");
   const Read esc = both(R"({"ts_ns":1,"venue":"okx","frame":"a\nb\tc\/d\\e\"f\bg\fh\ri"})");
