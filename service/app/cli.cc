@@ -198,9 +198,10 @@ int cmd_replay(const Flags& f) {
   // Without a config file, the settings the recording ran with (its settings frame).
   std::string recorded, recorded_in;
   bool use_recorded = false;
+  std::string recorded_digest;
   if (config_path(f).empty() && recorded_settings(o.files, o.format, recorded, recorded_in)) {
     try {
-      (void)parse_config(recorded, nullptr, recorded_in);
+      recorded_digest = config_digest(parse_config(recorded, nullptr, recorded_in));
       use_recorded = true;
     } catch (const ConfigError& e) {
       LOG_WARN(
@@ -209,10 +210,12 @@ int cmd_replay(const Flags& f) {
           recorded_in.c_str(), e.what());
     }
   }
-  const Config config =
-      use_recorded ? load(f, &recorded, recorded_in + " (recorded settings)") : load(f);
+  Config config = use_recorded ? load(f, &recorded, recorded_in + " (recorded settings)") : load(f);
   if (use_recorded) {
     LOG_INFO("replay: the settings recorded in %s (no --config given)", recorded_in.c_str());
+    if (config_digest(config) != recorded_digest) {  // the replayer names the difference
+      config.source = recorded_in + " (recorded settings, overridden by LEVDYN_* variables)";
+    }
   }
   if (f.values.count("serve")) return run_replay_serve(config, o);  // load() applied --listen
   if (f.values.count("listen")) return usage_error("--listen: only with --serve");

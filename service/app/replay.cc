@@ -158,10 +158,12 @@ void Replayer::apply_settings(const capture::RecordedFrame& f) {
   settings_seen_.push_back(f.payload);
   if (recorded == digest_) return;
   // This replay's settings: a config file, the defaults (no settings frame first, or standard
-  // input), or the first file's recorded ones.
+  // input), or the first file's recorded ones, perhaps overridden by the environment.
   const char* hint = "replay without --config to use the recorded settings";
   if (config_.source.empty()) {
     hint = "replay the recording's files, without --config, to use the recorded settings";
+  } else if (config_.source.find("overridden by LEVDYN_") != std::string::npos) {
+    hint = "unset those variables to use the recorded settings";
   } else if (config_.source.find("(recorded settings)") != std::string::npos) {
     hint = "replay those files apart to use their settings";
   }

@@ -195,6 +195,13 @@ TEST_F(RecordReplayTest, RecordRotatesAndReplays) {
   EXPECT_EQ(with_defaults.out.find("\"symbol\":\"SOL-USDT-SWAP\""), std::string::npos);
   EXPECT_NE(read_file(err).find("were recorded under other settings"), std::string::npos)
       << read_file(err);
+  // The environment still overrides the recorded settings key by key, and says so.
+  const CmdResult overridden = run("LEVDYN_HAWKES_MIN_EVENTS=60 " + bin_ + " replay" + files, err);
+  ASSERT_EQ(overridden.code, 0) << read_file(err);
+  EXPECT_NE(overridden.out.find("\"symbol\":\"SOL-USDT-SWAP\""), std::string::npos);
+  EXPECT_NE(read_file(err).find("(recorded settings, overridden by LEVDYN_* variables)): "),
+            std::string::npos)
+      << read_file(err);
   // The recording directory itself stands for its files in the order they were written.
   const CmdResult from_dir = run(bin_ + " replay '" + out + "'", err);
   ASSERT_EQ(from_dir.code, 0) << read_file(err);
