@@ -9,12 +9,15 @@ a Binance USD-M look-alike on 127.0.0.1 that streams combined-stream frames over
 2. levdyn at full rate: `INGEST_BENCH serve --rate max` and `levdyn serve` with only Binance
    enabled, pointed at it; frames/s from levdyn_feed_messages_total and the CPU time of the
    feed thread (thread name levdyn-feed0, /proc/PID/task/*/schedstat) over the interval:
-   frames per CPU second of levdyn's feed thread (read + TLS + WebSocket + decode + ring push),
-   beside the bare loop's.
+   frames per CPU second of levdyn's feed thread (read + TLS + WebSocket + decode, and with
+   `serve`'s default of one feed thread the engine in line: apply + publish), beside the bare
+   loop's.
 3. Pipeline latency at a stated load (`--rate 20000`): levdyn_pipeline_latency_seconds
    (frame read -> metric published) p50 / p99 / p99.9 over the interval, with `serve`'s default
-   idle strategy and again with the engine spinning (threads.engine_spin, BENCH_INGEST_SPIN,
-   default 200ms), with the CPU share of the feed and engine threads.
+   (the engine in line on the feed thread) and again with the engine on its own thread
+   (`threads: {engine: thread}`, spinning as threads.engine_spin: auto says; BENCH_INGEST_THREADS
+   sets this second pass's `threads` section), with the CPU share of the feed and engine
+   threads.
 
 Medians of REPS runs (BENCH_INGEST_REPS, default 3). Prints a markdown section and writes it to
 OUT_MD (default bench/INGEST.md).
@@ -34,7 +37,7 @@ from bench_http import get, histogram, quantile, us  # noqa: E402
 REPS = int(os.environ.get("BENCH_INGEST_REPS", "3"))
 SECONDS = float(os.environ.get("BENCH_INGEST_SECONDS", "5"))
 LOAD_RATE = int(os.environ.get("BENCH_INGEST_RATE", "20000"))
-SPIN = os.environ.get("BENCH_INGEST_SPIN", "0ms")  # the second latency pass's engine_spin
+THREADS = os.environ.get("BENCH_INGEST_THREADS", "{engine: thread}")  # the second latency pass
 RECORDS = (1, 64)  # messages per TLS record
 VENUES = ["binance", "bybit", "okx", "deribit", "bitmex", "hyperliquid"]
 
@@ -66,7 +69,7 @@ def thread_cpu(pid):
 class Levdyn:
     """`levdyn serve` with only Binance enabled, pointed at an ingest_bench server."""
 
-    def __init__(self, levdyn, ingest, rate, tmp, per_record=1, engine_spin=None):
+    def __init__(self, levdyn, ingest, rate, tmp, per_record=1, threads=None):
         self.server = subprocess.Popen([ingest, "serve", "--rate", str(rate), "--per-record",
                                         str(per_record)],
                                        stdout=subprocess.PIPE, text=True)
@@ -80,8 +83,8 @@ class Levdyn:
                     f'rest_url: "https://127.0.0.1:{info["port"]}", symbols: [BTCUSDT, ETHUSDT]}}\n')
             for v in VENUES[1:]:
                 f.write(f"  {v}: {{enabled: false}}\n")
-            if engine_spin:
-                f.write(f"threads: {{engine_spin: {engine_spin}}}\n")
+            if threads:
+                f.write(f"threads: {threads}\n")
         self.proc = subprocess.Popen([levdyn, "serve", "--config", cfg], stdout=subprocess.PIPE,
                                      stderr=open(os.path.join(tmp, "levdyn.log"), "a"), text=True)
         m = re.search(r"http://[^:]+:(\d+)", self.proc.stdout.readline())
@@ -126,7 +129,7 @@ def main():
     bare = {k: [] for k in RECORDS}
     full = {k: [] for k in RECORDS}
     lat = []
-    lat_spin = []
+    lat_thread = []
     for _ in range(REPS):
         for k in RECORDS:
             r = subprocess.run([ingest, "bare", "--per-record", str(k), "--seconds", str(SECONDS)],
@@ -147,8 +150,8 @@ def main():
             finally:
                 lv.close()
 
-        for spin, rows_ in ((None, lat), (SPIN, lat_spin)):
-            lv = Levdyn(levdyn, ingest, LOAD_RATE, tmp, engine_spin=spin)
+        for threads, rows_ in ((None, lat), (THREADS, lat_thread)):
+            lv = Levdyn(levdyn, ingest, LOAD_RATE, tmp, threads=threads)
             try:
                 time.sleep(2.0)
                 t0, n0, c0, h0 = lv.sample()
@@ -175,7 +178,7 @@ def main():
         rows += [
             f"| bare Beast TLS read loop (read, discard), {mode} "
             f"| {med(bare[k], 'frames_per_s') / 1e3:.0f} k | {bare_cpu / 1e3:.0f} k | 1.00× | |",
-            f"| levdyn feed thread (read, decode, ring push), {mode} "
+            f"| levdyn feed thread (read, decode, engine in line), {mode} "
             f"| {med(full[k], 'frames_per_s') / 1e3:.0f} k | {lv_cpu / 1e3:.0f} k "
             f"| {lv_cpu / bare_cpu:.2f}× | ≥ 0.7× the bare loop, ≥ 150 k msg/s/core |",
         ]
@@ -193,7 +196,7 @@ def main():
         "",
         f"Pipeline latency at {LOAD_RATE / 1e3:.0f} k msg/s (`levdyn_pipeline_latency_seconds`, "
         f"frame read → metric published; {2 * SECONDS:.0f} s after 2 s of warm-up):\n",
-        "| engine idle strategy | load reached | p50 | p99 | p99.9 | frames in histogram "
+        "| engine | load reached | p50 | p99 | p99.9 | frames in histogram "
         "| feed thread CPU | engine thread CPU | goal |",
         "|---|---|---|---|---|---|---|---|---|",
     ] + [
@@ -201,11 +204,12 @@ def main():
         f"| {us(med(r, 'p99'))} | {us(med(r, 'p999'))} | {med(r, 'count'):.0f} "
         f"| {100 * med(r, 'feed_cpu_share'):.0f} % | {100 * med(r, 'engine_cpu_share'):.0f} % "
         "| p50 ≤ 20 µs, p99 ≤ 100 µs |"
-        for mode, r in ((f"`serve` default (`threads.engine_spin: auto`; {cpus} CPUs: "
-                         f"{'spin 200 ms' if cpus >= 2 else 'spin 50 µs'} after an "
-                         "event, then yield, then park)", lat),
-                        (f"`threads.engine_spin: {SPIN}` (0 = spin 50 µs, then yield, then park: "
-                         "no CPU while idle)", lat_spin))
+        for mode, r in (("`serve` default (`threads.engine: auto`, one feed thread: the engine "
+                         "in line on it, no engine thread)", lat),
+                        (f"`threads: {THREADS}` (the engine thread drains the ring; "
+                         f"`threads.engine_spin: auto`, {cpus} CPUs: "
+                         f"{'spins 200 ms' if cpus >= 2 else 'spins 50 µs'} after an event, then "
+                         "yields, then parks)", lat_thread))
     ] + [
         "",
     ]

@@ -215,6 +215,17 @@ std::vector<Leaf> schema() {
   add("threads.feed", [](Config& c, const YAML::Node& n, const std::string& p) {
     c.feed_threads = static_cast<int>(to_int(n, p, 1, 16));
   });
+  add("threads.engine", [](Config& c, const YAML::Node& n, const std::string& p) {
+    const std::string s = scalar(n, p);
+    for (const auto m :
+         {Config::EngineMode::kAuto, Config::EngineMode::kInline, Config::EngineMode::kThread}) {
+      if (s == to_string(m)) {
+        c.engine_mode = m;
+        return;
+      }
+    }
+    throw ConfigError(p, "expected auto, inline or thread; got '" + s + "'");
+  });
   add("threads.engine_spin", [](Config& c, const YAML::Node& n, const std::string& p) {
     if (n.IsScalar() && n.Scalar() == "auto") {
       c.engine_spin = std::chrono::milliseconds{0};
@@ -327,6 +338,23 @@ std::string format_duration(std::chrono::milliseconds d) {
   if (ms != 0 && ms % 60'000 == 0) return std::to_string(ms / 60'000) + "m";
   if (ms != 0 && ms % 1000 == 0) return std::to_string(ms / 1000) + "s";
   return std::to_string(ms) + "ms";
+}
+
+bool engine_inline(const Config& config) noexcept {
+  return config.engine_mode == Config::EngineMode::kInline ||
+         (config.engine_mode == Config::EngineMode::kAuto && config.feed_threads == 1);
+}
+
+std::string_view to_string(Config::EngineMode mode) noexcept {
+  switch (mode) {
+    case Config::EngineMode::kInline:
+      return "inline";
+    case Config::EngineMode::kThread:
+      return "thread";
+    case Config::EngineMode::kAuto:
+      break;
+  }
+  return "auto";
 }
 
 std::chrono::milliseconds effective_engine_spin(const Config& config, int cpus) noexcept {
@@ -451,6 +479,10 @@ Config apply_config(YAML::Node root, char** env, Config c) {
     if (vs.enabled && vs.symbols.empty()) {
       throw ConfigError(base + ".symbols", "an enabled venue needs at least one symbol");
     }
+  }
+  if (c.engine_mode == Config::EngineMode::kInline && c.feed_threads != 1) {
+    throw ConfigError("threads.engine",
+                      "inline needs threads.feed: 1 (the engine has one writer thread)");
   }
   if (c.cascade.exit_ratio > c.cascade.trigger_ratio) {
     throw ConfigError("cascade.exit_ratio", "must not exceed cascade.trigger_ratio");

@@ -12,6 +12,7 @@
 #include <optional>
 #include <stdexcept>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "core/events.h"
@@ -69,13 +70,22 @@ struct Config {
   CaptureSettings capture;
   std::chrono::milliseconds stream_interval{1000};
   int feed_threads = 1;
-  /// threads.engine_spin: how long the engine thread spins after its last event before it
-  /// yields and parks. Unset or `auto` (default): 200ms on a machine with 2 or more usable CPUs,
-  /// so the engine keeps spinning while ingest is live — the one spinning thread a 2-core
-  /// machine can afford, a core's worth of CPU, for microseconds of pipeline latency — and parks
-  /// once the feeds fall quiet; on one CPU, 0. 0: 50 us, then park, so an idle engine costs no
-  /// CPU but a frame that finds it parked waits for a futex wake-up (hundreds of µs at p99 on a
-  /// VM). See effective_engine_spin().
+  /// threads.engine: where the engine runs. `auto` (default): in line on the feed thread when
+  /// there is one (threads.feed: 1), else on a thread of its own. `inline`: the feed thread
+  /// applies and publishes each frame's events right after decoding them — no hand-off, no
+  /// spinning thread, and a frame's latency is only its own processing, which a busy core cannot
+  /// stretch the way it preempts a spinning engine (needs threads.feed: 1). `thread`: the
+  /// engine thread drains the feed threads' rings (DESIGN §1), idling as threads.engine_spin
+  /// says.
+  enum class EngineMode : std::uint8_t { kAuto, kInline, kThread };
+  EngineMode engine_mode = EngineMode::kAuto;
+  /// threads.engine_spin (the engine on its own thread only): how long the engine thread
+  /// spins after its last event before it yields and parks. Unset or `auto` (default): 200ms on a
+  /// machine with 2 or more usable CPUs, so the engine keeps spinning while ingest is live — the
+  /// one spinning thread a 2-core machine can afford, a core's worth of CPU, for microseconds of
+  /// pipeline latency — and parks once the feeds fall quiet; on one CPU, 0. 0: 50 us, then park, so
+  /// an idle engine costs no CPU but a frame that finds it parked waits for a futex wake-up
+  /// (hundreds of µs at p99 on a VM). See effective_engine_spin().
   std::chrono::milliseconds engine_spin{0};
   bool engine_spin_set = false;  // threads.engine_spin was given (file or environment), not auto
   std::size_t ring_capacity = 65536;
@@ -102,6 +112,11 @@ struct Config {
 [[nodiscard]] std::chrono::milliseconds parse_duration(std::string_view text);
 /// Formats a duration in the largest exact unit ("1m", "90s", "250ms").
 [[nodiscard]] std::string format_duration(std::chrono::milliseconds d);
+
+/// Whether the engine runs in line on the feed thread (threads.engine, threads.feed).
+[[nodiscard]] bool engine_inline(const Config& config) noexcept;
+/// "auto", "inline" or "thread".
+[[nodiscard]] std::string_view to_string(Config::EngineMode mode) noexcept;
 
 /// The engine's spin time for `config` on a machine with `usable_cpus` CPUs available to this
 /// process: threads.engine_spin when it is set, else 200ms with 2 or more CPUs and 0 with one.

@@ -138,6 +138,17 @@ void EngineRunner::start() {
   });
 }
 
+void EngineRunner::start_inline() {
+  if (running_.exchange(true)) return;
+  fits_ = std::make_unique<FitWorker>(kFitNice);
+  fit_thread_started_ = true;
+}
+
+void EngineRunner::drain() {
+  while (run_once(feed::wall_now_ns(), feed::steady_now_ns()) > 0) {
+  }
+}
+
 void EngineRunner::stop() {
   if (!running_.exchange(false)) return;
   parker_.unpark();

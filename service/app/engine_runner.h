@@ -1,6 +1,9 @@
 #pragma once
 
-// The engine thread (DESIGN §1): drains every feed ring, applies events to the core::Engine,
+// The engine's driver (DESIGN §1). In line (threads.engine: inline, the default with one feed
+// thread), the feed thread calls drain() after each push and on a 10 ms timer: no engine
+// thread, and nothing waits for another thread between a frame and its publication. Otherwise
+// the engine thread drains every feed ring, applies events to the core::Engine,
 // publishes after each batch (at most kMaxBatch events, so the first event of a burst does not
 // wait for thousands behind it), republishes everything (windows roll with time, cascade
 // episodes close on quiet) every 100 ms, and measures frame-read → published latency. Idle
@@ -44,6 +47,12 @@ class EngineRunner {
   /// start(); default 50 µs).
   void set_spin(std::chrono::nanoseconds spin) noexcept { spin_ns_ = spin.count(); }
   void start();
+  /// In line (threads.engine: inline): starts the fit thread but no engine thread; the one feed
+  /// thread calls drain() after every push and every kInlineTick.
+  void start_inline();
+  static constexpr std::chrono::milliseconds kInlineTick{10};
+  /// run_once until the rings are empty, at the current clocks (the feed thread, in line).
+  void drain();
   /// Drains what is in the rings, publishes a last time and joins.
   void stop();
 

@@ -208,12 +208,24 @@ void Service::start() {
   std::vector<EngineRunner::Ring*> rings;
   for (auto& f : s.feeds) rings.push_back(&f->ring());
   s.runner = std::make_unique<EngineRunner>(*s.engine, rings, s.pipeline_latency, s.exchange_lag);
-  const auto spin = effective_engine_spin(c, usable_cpus());
-  if (spin.count() > 0) s.runner->set_spin(spin);
-  LOG_INFO("engine: spins %s after its last event, then parks (threads.engine_spin: %s)",
-           spin.count() > 0 ? format_duration(spin).c_str() : "50us",
-           c.engine_spin_set ? format_duration(c.engine_spin).c_str() : "auto");
-  for (auto& f : s.feeds) f->set_parker(&s.runner->parker());
+  const bool inline_engine = engine_inline(c);
+  if (inline_engine) {
+    // The feed thread applies and publishes after every push, and on a timer for the timed
+    // publications and refits when no frame comes.
+    s.feeds[0]->set_consumer([r = s.runner.get()] { r->drain(); }, EngineRunner::kInlineTick);
+    LOG_INFO("engine: in line on the feed thread (threads.engine: %s)",
+             std::string(to_string(c.engine_mode)).c_str());
+  } else {
+    const auto spin = effective_engine_spin(c, usable_cpus());
+    if (spin.count() > 0) s.runner->set_spin(spin);
+    LOG_INFO(
+        "engine: its own thread, spins %s after its last event, then parks (threads.engine: "
+        "%s, threads.engine_spin: %s)",
+        spin.count() > 0 ? format_duration(spin).c_str() : "50us",
+        std::string(to_string(c.engine_mode)).c_str(),
+        c.engine_spin_set ? format_duration(c.engine_spin).c_str() : "auto");
+    for (auto& f : s.feeds) f->set_parker(&s.runner->parker());
+  }
 
   // HTTP first: a listen address that cannot be bound is a start-up error.
   std::function<http::CaptureCounts()> capture_counts;
@@ -226,7 +238,11 @@ void Service::start() {
                                           s.exchange_lag, *s.runner, std::move(capture_counts));
   s.http->start();
   if (s.recorder) s.recorder->start();
-  s.runner->start();
+  if (inline_engine) {
+    s.runner->start_inline();
+  } else {
+    s.runner->start();
+  }
   for (auto& f : s.feeds) f->start();
   s.started = true;
   LOG_INFO("levdyn serving on %s (port %u), %zu instruments", c.http.listen.c_str(),

@@ -47,12 +47,31 @@ void FeedThread::add_venue(std::unique_ptr<venues::Codec> codec,
   venues_.push_back(std::move(v));
 }
 
+void FeedThread::set_consumer(std::function<void()> consume, std::chrono::milliseconds period) {
+  consume_ = consume;
+  period_ = period;
+  writer_.set_consumer(std::move(consume));
+}
+
+void FeedThread::arm_tick() {
+  tick_->expires_after(period_);
+  tick_->async_wait([this](boost::system::error_code ec) {
+    if (ec) return;
+    consume_();
+    arm_tick();
+  });
+}
+
 void FeedThread::start() {
   if (started_) return;
   started_ = true;
   for (auto& v : venues_) {
     for (auto& s : v.sessions) boost::asio::post(ioc_, [s] { s->start(); });
     if (v.poller) boost::asio::post(ioc_, [p = v.poller] { p->start(); });
+  }
+  if (consume_) {
+    tick_ = std::make_unique<boost::asio::steady_timer>(ioc_);
+    boost::asio::post(ioc_, [this] { arm_tick(); });
   }
   thread_ = std::thread([this] {
     set_thread_name("levdyn-feed");
@@ -89,6 +108,7 @@ void FeedThread::stop() {
   }
   ioc_.stop();
   if (thread_.joinable()) thread_.join();
+  tick_.reset();
 }
 
 }  // namespace levdyn::feed

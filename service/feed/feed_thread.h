@@ -2,9 +2,13 @@
 
 // One feed thread: an io_context running every WebSocket session and REST poller of the venues
 // assigned to it, decoding frames where they arrive and pushing events into its own SPSC ring
-// (DESIGN §1). The engine thread is the ring's consumer.
+// (DESIGN §1). The engine thread is the ring's consumer, or this thread itself when the engine
+// runs in line (set_consumer).
 
 #include <boost/asio/io_context.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <chrono>
+#include <functional>
 #include <memory>
 #include <thread>
 #include <vector>
@@ -38,6 +42,9 @@ class FeedThread {
   [[nodiscard]] core::SpscQueue<core::NormalizedEvent>& ring() noexcept { return ring_; }
   /// Wakes the engine after each push; set before start().
   void set_parker(Parker* parker) noexcept { writer_.set_parker(parker); }
+  /// The engine in line: this thread calls `consume` (which drains the ring) after every push
+  /// and every `period`; set before start(), instead of set_parker().
+  void set_consumer(std::function<void()> consume, std::chrono::milliseconds period);
   [[nodiscard]] boost::asio::io_context& io_context() noexcept { return ioc_; }
 
  private:
@@ -59,6 +66,10 @@ class FeedThread {
   std::vector<Venue> venues_;
   std::thread thread_;
   bool started_ = false;
+  std::function<void()> consume_;
+  std::chrono::milliseconds period_{0};
+  std::unique_ptr<boost::asio::steady_timer> tick_;
+  void arm_tick();
 };
 
 }  // namespace levdyn::feed

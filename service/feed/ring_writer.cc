@@ -15,9 +15,13 @@ bool RingWriter::push(std::span<const core::NormalizedEvent> events, core::Venue
   std::size_t i = 0;
   if (pending_.empty()) {
     for (; i < events.size(); ++i) {
+      if (ring_.try_push(events[i])) continue;
+      if (!consumer_) break;
+      consumer_();  // in line: make room
       if (!ring_.try_push(events[i])) break;
     }
     if (parker_ != nullptr && i > 0) parker_->unpark();
+    if (consumer_ && i > 0) consumer_();
     if (i == events.size()) return true;
     // The ring is full: count the stall (levdyn_queue_full_total) and keep the rest.
     stats_.queue_full_total.fetch_add(1, std::memory_order_relaxed);

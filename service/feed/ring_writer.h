@@ -25,6 +25,9 @@ class RingWriter {
 
   /// The engine's parker, woken after every push (optional).
   void set_parker(Parker* parker) noexcept { parker_ = parker; }
+  /// The ring's consumer on this thread (the engine in line): called after every push, and
+  /// when the ring is full, to drain it.
+  void set_consumer(std::function<void()> consumer) { consumer_ = std::move(consumer); }
 
   /// Pushes events in order. Returns true when all are in the ring; false when some wait in
   /// the pending list, in which case the caller must pause and resume in on_drained().
@@ -47,6 +50,7 @@ class RingWriter {
   std::size_t pending_head_ = 0;
   std::vector<std::function<void()>> waiters_;
   Parker* parker_ = nullptr;
+  std::function<void()> consumer_;
   bool retry_armed_ = false;
   int backoff_us_ = 20;
 };

@@ -7,6 +7,7 @@
 
 #include <chrono>
 #include <cstdio>
+#include <filesystem>
 #include <fstream>
 #include <memory>
 #include <string>
@@ -377,6 +378,44 @@ TEST(DemoLifecycleTest, SigtermExitsZeroWithinFiveSeconds) {
   const auto t0 = std::chrono::steady_clock::now();
   EXPECT_EQ(demo.proc().signal_and_wait(SIGTERM, 5s), 0) << demo.log();
   EXPECT_LT(std::chrono::steady_clock::now() - t0, 5s);
+}
+
+// Verifies the engine runs where threads.engine says — in line on the one feed thread by default
+// (no levdyn-engine thread), on its own thread when asked or with two feed threads — and that
+// each way publishes metrics, observes pipeline latency, and stops cleanly.
+TEST(DemoEngineModeTest, InLineOrOnItsOwnThread) {
+  struct Mode {
+    std::vector<std::string> env;
+    const char* logged;
+    bool engine_thread;
+  } modes[] = {
+      {{}, "engine: in line on the feed thread (threads.engine: auto)", false},
+      {{"LEVDYN_THREADS_ENGINE=thread"}, "engine: its own thread, spins", true},
+      {{"LEVDYN_THREADS_FEED=2"}, "engine: its own thread, spins", true},
+  };
+  for (const auto& m : modes) {
+    SCOPED_TRACE(m.logged);
+    Demo demo(m.env);
+    ASSERT_NE(demo.port(), 0) << demo.log();
+    simdjson::dom::parser p;
+    EXPECT_TRUE(eventually(15s, [&] {
+      auto e = parse(p, http_get(demo.port(), "/v1/instruments/binance/BTCUSDT").body);
+      return number_at(e, "/oi_usd") > 0 && number_at(e, "/mark") > 0;
+    })) << demo.log();
+    const std::string metrics = http_get(demo.port(), "/metrics").body;
+    const std::string count = "\nlevdyn_pipeline_latency_seconds_count ";
+    const auto at = metrics.find(count);
+    ASSERT_NE(at, std::string::npos);
+    EXPECT_GT(std::atof(metrics.c_str() + at + count.size()), 0) << metrics.substr(at, 60);
+    EXPECT_NE(demo.log().find(m.logged), std::string::npos) << demo.log();
+    bool engine_thread = false;
+    const std::string tasks = "/proc/" + std::to_string(demo.proc().pid()) + "/task";
+    for (const auto& t : std::filesystem::directory_iterator(tasks)) {
+      engine_thread = engine_thread || read_file(t.path().string() + "/comm") == "levdyn-engine\n";
+    }
+    EXPECT_EQ(engine_thread, m.engine_thread);
+    EXPECT_EQ(demo.proc().signal_and_wait(SIGTERM, 5s), 0) << demo.log();
+  }
 }
 
 // Verifies `levdyn normalize --venue binance FILE` turns every Binance fixture into DESIGN's

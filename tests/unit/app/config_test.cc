@@ -90,6 +90,33 @@ TEST_F(ConfigTest, EngineSpin) {
   }
 }
 
+// Verifies threads.engine: auto runs the engine in line with one feed thread and on its own
+// thread with more; inline and thread are taken as given; inline with several feed threads and
+// an unknown mode are errors naming the key.
+TEST_F(ConfigTest, EngineMode) {
+  char* none[] = {nullptr};
+  const Config dflt = default_config();
+  EXPECT_EQ(dflt.engine_mode, Config::EngineMode::kAuto);
+  EXPECT_TRUE(engine_inline(dflt));
+  EXPECT_FALSE(engine_inline(load_config(write("threads: {feed: 2}\n"), none)));
+  EXPECT_FALSE(engine_inline(load_config(write("threads: {engine: thread}\n"), none)));
+  EXPECT_TRUE(engine_inline(load_config(write("threads: {engine: inline}\n"), none)));
+  EXPECT_TRUE(engine_inline(load_config(write("threads: {engine: auto}\n"), none)));
+  std::string thread_env = "LEVDYN_THREADS_ENGINE=thread";
+  char* env[] = {thread_env.data(), nullptr};
+  EXPECT_EQ(load_config(write("threads: {engine: inline}\n"), env).engine_mode,
+            Config::EngineMode::kThread);
+  for (const char* yaml : {"threads: {engine: inline, feed: 2}\n", "threads: {engine: fast}\n"}) {
+    try {
+      (void)load_config(write(yaml), none);
+      ADD_FAILURE() << yaml << " was accepted";
+    } catch (const ConfigError& e) {
+      EXPECT_EQ(e.key(), "threads.engine") << e.what();
+    }
+  }
+  EXPECT_EQ(to_string(Config::EngineMode::kInline), "inline");
+}
+
 // Verifies environment variables override the file key by key, lists comma-separated.
 TEST_F(ConfigTest, EnvironmentOverrides) {
   std::string e1 = "LEVDYN_HTTP_LISTEN=127.0.0.1:9999";
@@ -131,6 +158,7 @@ TEST_F(ConfigTest, ErrorsNameTheKey) {
       {"cascade: {exit_ratio: 9}\n", "cascade.exit_ratio"},
       {"log: {level: loud}\n", "log.level"},
       {"threads: {engine_spin: fast}\n", "threads.engine_spin"},
+      {"threads: {engine: spin}\n", "threads.engine"},
       {"http: [1, 2]\n", "http"},
       {"http: {listen: [a, b]}\n", "http.listen"},
       {"{unbalanced\n", "--config"},
