@@ -48,6 +48,9 @@ class FeedThread {
   [[nodiscard]] boost::asio::io_context& io_context() noexcept { return ioc_; }
 
  private:
+  /// Runs consume_ every period_ on this thread, for as long as the io_context runs.
+  void arm_tick();
+
   struct Venue {
     std::unique_ptr<venues::Codec> codec;
     venues::VenueSettings settings;
@@ -69,7 +72,6 @@ class FeedThread {
   std::function<void()> consume_;
   std::chrono::milliseconds period_{0};
   std::unique_ptr<boost::asio::steady_timer> tick_;
-  void arm_tick();
 };
 
 }  // namespace levdyn::feed

@@ -56,6 +56,7 @@ void RingWriter::retry() {
     ++pending_head_;
   }
   if (parker_ != nullptr) parker_->unpark();
+  if (consumer_) consumer_();
   if (pending_head_ < pending_.size()) {
     backoff_us_ = std::min(backoff_us_ * 2, 1000);  // the engine is behind: back off to 1 ms
     schedule_retry();
