@@ -213,8 +213,10 @@ int cmd_replay(const Flags& f) {
   Config config = use_recorded ? load(f, &recorded, recorded_in + " (recorded settings)") : load(f);
   if (use_recorded) {
     LOG_INFO("replay: the settings recorded in %s (no --config given)", recorded_in.c_str());
+    o.settings = SettingsOrigin::kRecorded;
     if (config_digest(config) != recorded_digest) {  // the replayer names the difference
       config.source = recorded_in + " (recorded settings, overridden by LEVDYN_* variables)";
+      o.settings = SettingsOrigin::kRecordedOverridden;
     }
   }
   if (f.values.count("serve")) return run_replay_serve(config, o);  // load() applied --listen

@@ -45,7 +45,8 @@ std::string_view list_of(const std::string& body) {
 
 }  // namespace
 
-Replayer::Replayer(const Config& config) : config_(config), digest_(config_digest(config)) {
+Replayer::Replayer(const Config& config, SettingsOrigin origin)
+    : config_(config), origin_(origin), digest_(config_digest(config)) {
   const core::EngineConfig ec = make_engine_config(config_);
   state_ = std::make_unique<core::PublishedState>(table_, static_cast<int>(ec.windows_ns.size()),
                                                   ec.windows_ns.data());
@@ -157,15 +158,19 @@ void Replayer::apply_settings(const capture::RecordedFrame& f) {
   }
   settings_seen_.push_back(f.payload);
   if (recorded == digest_) return;
-  // This replay's settings: a config file, the defaults (no settings frame first, or standard
-  // input), or the first file's recorded ones, perhaps overridden by the environment.
-  const char* hint = "replay without --config to use the recorded settings";
-  if (config_.source.empty()) {
-    hint = "replay the recording's files, without --config, to use the recorded settings";
-  } else if (config_.source.find("overridden by LEVDYN_") != std::string::npos) {
-    hint = "unset those variables to use the recorded settings";
-  } else if (config_.source.find("(recorded settings)") != std::string::npos) {
-    hint = "replay those files apart to use their settings";
+  const char* hint = nullptr;
+  switch (origin_) {
+    case SettingsOrigin::kGiven:  // the defaults: no settings frame first, or standard input
+      hint = config_.source.empty()
+                 ? "replay the recording's files, without --config, to use the recorded settings"
+                 : "replay without --config to use the recorded settings";
+      break;
+    case SettingsOrigin::kRecorded:  // the first file's: a later file ran with others
+      hint = "replay those files apart to use their settings";
+      break;
+    case SettingsOrigin::kRecordedOverridden:
+      hint = "unset those variables to use the recorded settings";
+      break;
   }
   LOG_WARN(
       "replay: frames from %lld on were recorded under other settings (config digest %s) than "
@@ -525,7 +530,7 @@ void replay_sources(Replayer& replayer, std::vector<std::unique_ptr<capture::Fra
 int run_replay(const Config& config, const ReplayOptions& options, std::ostream& out) {
   std::vector<std::unique_ptr<capture::FrameSource>> sources;
   if (!open_sources(options.files, options.format, sources)) return 2;
-  Replayer replayer(config);
+  Replayer replayer(config, options.settings);
   replay_sources(replayer, sources, options.speed);
   out << replayer.result_json() << '\n';
   out.flush();

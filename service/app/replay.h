@@ -34,6 +34,13 @@ struct ReplayCounts {
 
 class FitWorker;  // service/app/fit_worker.h
 
+/// Where a replay's settings came from, for what its warnings advise.
+enum class SettingsOrigin : std::uint8_t {
+  kGiven,               // --config, or the defaults (Config::source empty)
+  kRecorded,            // the first input's settings frame (replay without --config)
+  kRecordedOverridden,  // the same, with LEVDYN_* variables overriding some of them
+};
+
 /// Feeds frames to codecs and an engine. Single-threaded (the replay thread); the published
 /// state may be read from any thread (replay --serve).
 class Replayer {
@@ -42,7 +49,7 @@ class Replayer {
   /// data. Each takes the contract spec its recording carried (spec frames, which come first
   /// in every capture file), else the bundled one; never the network nor the metadata cache,
   /// so results depend on the input only.
-  explicit Replayer(const Config& config);
+  explicit Replayer(const Config& config, SettingsOrigin origin = SettingsOrigin::kGiven);
   ~Replayer();
   Replayer(const Replayer&) = delete;
   Replayer& operator=(const Replayer&) = delete;
@@ -86,6 +93,7 @@ class Replayer {
   void apply_pending_fits();
 
   Config config_;
+  SettingsOrigin origin_;
   std::string digest_;  // config_digest(config_)
   core::InstrumentTable table_;
   std::unique_ptr<core::PublishedState> state_;
@@ -116,6 +124,7 @@ struct ReplayOptions {
   std::vector<std::string> files;
   capture::FileFormat format = capture::FileFormat::kAuto;
   double speed = 0;  // recorded seconds per wall second; 0 = as fast as possible
+  SettingsOrigin settings = SettingsOrigin::kGiven;  // of the Config given with these options
 };
 
 /// The settings recorded at the start of the first file `inputs` stand for (its settings

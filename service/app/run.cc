@@ -143,7 +143,7 @@ int run_replay_serve(const Config& config, const ReplayOptions& options) {
   std::vector<std::unique_ptr<capture::FrameSource>> sources;
   if (!open_sources(options.files, options.format, sources)) return 2;
   const sigset_t set = block_signals();
-  Replayer replayer(config);
+  Replayer replayer(config, options.settings);
   feed::FeedStats feed_stats;  // no live feeds: /v1/feeds is empty
   feed::LatencyHistogram pipeline, exchange_lag;
   HttpFrontend http(config, replayer.state(), feed_stats, pipeline, exchange_lag,

@@ -202,6 +202,9 @@ TEST_F(RecordReplayTest, RecordRotatesAndReplays) {
   EXPECT_NE(read_file(err).find("(recorded settings, overridden by LEVDYN_* variables)): "),
             std::string::npos)
       << read_file(err);
+  EXPECT_NE(read_file(err).find("(unset those variables to use the recorded settings)"),
+            std::string::npos)
+      << read_file(err);
   // The recording directory itself stands for its files in the order they were written.
   const CmdResult from_dir = run(bin_ + " replay '" + out + "'", err);
   ASSERT_EQ(from_dir.code, 0) << read_file(err);

@@ -1028,9 +1028,11 @@ TEST_F(ReplayTest, RecordedSettingsAreFoundAndChecked) {
   EXPECT_FALSE(
       app::recorded_settings({dir_.file("missing.ldcap")}, FileFormat::kAuto, payload, from));
 
-  const auto run = [](const app::Config& config, const std::vector<std::string>& files) {
+  const auto run = [](const app::Config& config, const std::vector<std::string>& files,
+                      app::SettingsOrigin origin = app::SettingsOrigin::kGiven) {
     app::ReplayOptions o;
     o.files = files;
+    o.settings = origin;
     std::ostringstream out;
     EXPECT_EQ(app::run_replay(config, o, out), 0);
     return out.str();
@@ -1075,7 +1077,7 @@ TEST_F(ReplayTest, RecordedSettingsAreFoundAndChecked) {
   const std::string c = dir_.file("c.ldcap");
   write_capture(c, third, 100);
   testing::internal::CaptureStderr();
-  (void)run(recorded, {a, c});
+  (void)run(recorded, {a, c}, app::SettingsOrigin::kRecorded);
   log = testing::internal::GetCapturedStderr();
   EXPECT_NE(log.find("(config digest " + app::config_digest(other) + ") than this replay's (" +
                      app::config_digest(rec) + ", from " + a +
