@@ -51,7 +51,8 @@ class EngineRunner {
   /// thread calls drain() after every push and every kInlineTick.
   void start_inline();
   static constexpr std::chrono::milliseconds kInlineTick{10};
-  /// run_once until the rings are empty, at the current clocks (the feed thread, in line).
+  /// run_once at the current clocks (the feed thread, in line), again while the rings are not
+  /// empty; at least once, so the timer's call runs the timed tasks.
   void drain();
   /// Drains what is in the rings, publishes a last time and joins.
   void stop();
