@@ -45,7 +45,9 @@ WindowMetrics empty_window(std::int64_t window_ns) noexcept {
 }  // namespace
 
 struct Engine::InstrumentState {
-  std::vector<RollingWindow> windows;
+  explicit InstrumentState(std::pmr::memory_resource* memory) : windows(memory) {}
+
+  std::pmr::vector<RollingWindow> windows;
   double oi_contracts = kAbsent;
   double oi_base = kAbsent;        // as reported (linear)
   double oi_usd_direct = kAbsent;  // as reported in USD (inverse, or venues that give it)
@@ -207,8 +209,9 @@ struct Engine::AssetAccum {
   }
 };
 
-Engine::Engine(EngineConfig config, const InstrumentTable& table, PublishedState& out)
-    : config_(std::move(config)), table_(table), out_(out) {
+Engine::Engine(EngineConfig config, const InstrumentTable& table, PublishedState& out,
+               std::pmr::memory_resource* memory)
+    : config_(std::move(config)), table_(table), out_(out), memory_(memory) {
   if (config_.windows_ns.size() > static_cast<std::size_t>(kMaxWindows)) {
     config_.windows_ns.resize(kMaxWindows);
   }
@@ -219,17 +222,21 @@ Engine::Engine(EngineConfig config, const InstrumentTable& table, PublishedState
   dirty_.reserve(1024);
 }
 
-Engine::~Engine() = default;
+Engine::~Engine() {
+  for (InstrumentState* st : instruments_) {
+    if (st != nullptr) memory_.delete_object(st);
+  }
+}
 
 Engine::InstrumentState* Engine::state_for(InstrumentId id) {
   if (id >= table_.size()) return nullptr;
   auto& slot = instruments_[id];
-  if (!slot) {
-    slot = std::make_unique<InstrumentState>();
+  if (slot == nullptr) {
+    slot = memory_.new_object<InstrumentState>(memory_.resource());
     slot->kind = table_.get(id).kind;
-    slot->windows.reserve(config_.windows_ns.size());
+    slot->windows.reserve(config_.windows_ns.size());  // emplaced in place, never moved
     for (const auto w : config_.windows_ns) {
-      slot->windows.emplace_back(w, config_.buckets_per_window);
+      slot->windows.emplace_back(w, config_.buckets_per_window, memory_.resource());
     }
     const Venue v = table_.get(id).venue;
     if (venue_down_[static_cast<int>(v)]) {
@@ -237,7 +244,7 @@ Engine::InstrumentState* Engine::state_for(InstrumentId id) {
     }
     if (AssetState* a = asset_state_for(table_.get(id).asset)) a->instruments.push_back(id);
   }
-  return slot.get();
+  return slot;
 }
 
 Engine::AssetState* Engine::asset_state_for(AssetId id) {

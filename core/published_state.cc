@@ -18,8 +18,9 @@ std::string_view to_string(Regime r) noexcept {
 }
 
 PublishedState::PublishedState(const InstrumentTable& table, int window_count,
-                               const std::int64_t* windows_ns)
+                               const std::int64_t* windows_ns, std::pmr::memory_resource* memory)
     : table_(table),
+      memory_(memory),
       window_count_(std::clamp(window_count, 0, kMaxWindows)),
       instruments_(new std::atomic<Seqlock<InstrumentMetrics>*>[InstrumentTable::kCapacity]),
       assets_(new std::atomic<Seqlock<AssetMetrics>*>[InstrumentTable::kMaxAssets]) {
@@ -34,10 +35,10 @@ PublishedState::PublishedState(const InstrumentTable& table, int window_count,
 
 PublishedState::~PublishedState() {
   for (std::size_t i = 0; i < InstrumentTable::kCapacity; ++i) {
-    delete instruments_[i].load(std::memory_order_relaxed);
+    if (auto* slot = instruments_[i].load(std::memory_order_relaxed)) memory_.delete_object(slot);
   }
   for (std::size_t i = 0; i < InstrumentTable::kMaxAssets; ++i) {
-    delete assets_[i].load(std::memory_order_relaxed);
+    if (auto* slot = assets_[i].load(std::memory_order_relaxed)) memory_.delete_object(slot);
   }
 }
 
@@ -68,7 +69,7 @@ void PublishedState::publish_instrument(const InstrumentMetrics& m) {
   auto& cell = instruments_[m.instrument];
   auto* slot = cell.load(std::memory_order_relaxed);
   if (slot == nullptr) {
-    slot = new Seqlock<InstrumentMetrics>();  // once per instrument, on its first publish
+    slot = memory_.new_object<Seqlock<InstrumentMetrics>>();  // once, on its first publish
     slot->store(m);
     cell.store(slot, std::memory_order_release);  // publishes the initialised slot
     return;
@@ -83,7 +84,7 @@ void PublishedState::publish_asset(const AssetMetrics& m) {
   auto& cell = assets_[m.asset];
   auto* slot = cell.load(std::memory_order_relaxed);
   if (slot == nullptr) {
-    slot = new Seqlock<AssetMetrics>();
+    slot = memory_.new_object<Seqlock<AssetMetrics>>();
     slot->store(m);
     cell.store(slot, std::memory_order_release);
     return;

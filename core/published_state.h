@@ -16,6 +16,7 @@
 #include <atomic>
 #include <cstdint>
 #include <memory>
+#include <memory_resource>
 
 #include "core/events.h"
 #include "core/instrument_table.h"
@@ -29,7 +30,10 @@ class PublishedState {
   static constexpr std::size_t kLiquidationHistory = 8192;
   static constexpr std::size_t kCascadeHistory = 1024;
 
-  PublishedState(const InstrumentTable& table, int window_count, const std::int64_t* windows_ns);
+  /// The instruments' and assets' slots are allocated from `memory` on their first publish
+  /// and released by the destructor; `memory` must outlive the state.
+  PublishedState(const InstrumentTable& table, int window_count, const std::int64_t* windows_ns,
+                 std::pmr::memory_resource* memory = std::pmr::get_default_resource());
   ~PublishedState();
   PublishedState(const PublishedState&) = delete;
   PublishedState& operator=(const PublishedState&) = delete;
@@ -76,6 +80,7 @@ class PublishedState {
 
  private:
   const InstrumentTable& table_;
+  std::pmr::polymorphic_allocator<> memory_;
   int window_count_;
   std::int64_t windows_ns_[kMaxWindows] = {};
   // Slots are allocated by the writer on an instrument's first publish and released by

@@ -13,12 +13,12 @@ std::int64_t floor_div(std::int64_t a, std::int64_t b) noexcept {
 }
 }  // namespace
 
-RollingWindow::RollingWindow(std::int64_t window_ns, int buckets)
+RollingWindow::RollingWindow(std::int64_t window_ns, int buckets, std::pmr::memory_resource* memory)
     : window_ns_(window_ns > 0 ? window_ns : 1),
       width_ns_(std::max<std::int64_t>(1, window_ns_ / std::max(buckets, 1))),
       n_(std::max(buckets, 1)),
-      buckets_(static_cast<std::size_t>(n_)),
-      samples_(static_cast<std::size_t>(2 * n_ + 2)) {}
+      buckets_(static_cast<std::size_t>(n_), memory),
+      samples_(static_cast<std::size_t>(2 * n_ + 2), memory) {}
 
 std::int64_t RollingWindow::bucket_of(std::int64_t t) const noexcept {
   return floor_div(t, width_ns_);

@@ -12,6 +12,7 @@
 // within the window) are filed into their own bucket; older ones count only in totals.
 
 #include <cstdint>
+#include <memory_resource>
 #include <vector>
 
 #include "core/events.h"
@@ -30,8 +31,9 @@ struct FlowSums {
 /// Single-threaded: owned by the engine.
 class alignas(64) RollingWindow {  // the hot fields below fill its first two cache lines
  public:
-  /// window_ns > 0, buckets ≥ 1. Allocates at construction only.
-  RollingWindow(std::int64_t window_ns, int buckets);
+  /// window_ns > 0, buckets ≥ 1. Allocates at construction only, from `memory`.
+  RollingWindow(std::int64_t window_ns, int buckets,
+                std::pmr::memory_resource* memory = std::pmr::get_default_resource());
 
   [[nodiscard]] std::int64_t window_ns() const noexcept { return window_ns_; }
   [[nodiscard]] std::int64_t bucket_ns() const noexcept { return width_ns_; }
@@ -87,8 +89,8 @@ class alignas(64) RollingWindow {  // the hot fields below fill its first two ca
   std::int64_t window_ns_;
   std::int64_t width_ns_;
   std::int64_t n_;
-  std::vector<Bucket> buckets_;  // n_ flow buckets (the head's slot: see cur_)
-  std::vector<Sample> samples_;  // 2n_+2 state samples at bucket ends
+  std::pmr::vector<Bucket> buckets_;  // n_ flow buckets (the head's slot: see cur_)
+  std::pmr::vector<Sample> samples_;  // 2n_+2 state samples at bucket ends
   Sample lag_[2];  // the samples at lag W and 2W, refreshed when the head moves
   std::int64_t gap_buckets_ = 0;
   bool down_ = false;

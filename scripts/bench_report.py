@@ -73,6 +73,9 @@ if ours_r and base_r:
 for n in (10, 100, 500, 2000):
     row("engine ns/event, %d instruments, 4 windows" % n, t_ns("BM_Engine_Apply/%d" % n),
         t_ns("BM_Engine_Apply/10"), "ns", "≤ 100 ns, flat")
+for n in (10, 2000):  # the engine's memory from the heap instead of the huge-page arena
+    row("engine ns/event, %d instruments, state on the huge-page arena, against the heap" % n,
+        t_ns("BM_Engine_Apply/%d" % n), t_ns("BM_Engine_Apply_Heap/%d" % n), "ns", "—")
 for v in ("binance", "bybit", "okx", "deribit", "bitmex", "hyperliquid"):
     row("decode ns/frame, %s fixtures" % v, t_ns("BM_Decode_Fixtures/%s" % v), None, "ns",
         "≥ 20× tardis-dev")

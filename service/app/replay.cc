@@ -49,8 +49,8 @@ Replayer::Replayer(const Config& config, SettingsOrigin origin)
     : config_(config), origin_(origin), digest_(config_digest(config)) {
   const core::EngineConfig ec = make_engine_config(config_);
   state_ = std::make_unique<core::PublishedState>(table_, static_cast<int>(ec.windows_ns.size()),
-                                                  ec.windows_ns.data());
-  engine_ = std::make_unique<core::Engine>(ec, table_, *state_);
+                                                  ec.windows_ns.data(), &engine_memory_);
+  engine_ = std::make_unique<core::Engine>(ec, table_, *state_, &engine_memory_);
   codecs_.resize(core::kVenueCount);
   events_.reserve(256);
 }

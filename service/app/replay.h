@@ -20,6 +20,7 @@
 #include "core/instrument_table.h"
 #include "core/published_state.h"
 #include "service/app/config.h"
+#include "service/app/huge_page_arena.h"
 #include "service/capture/frame_source.h"
 #include "service/capture/recorded_frame.h"
 #include "service/venues/codec.h"
@@ -96,6 +97,7 @@ class Replayer {
   SettingsOrigin origin_;
   std::string digest_;  // config_digest(config_)
   core::InstrumentTable table_;
+  HugePageArena engine_memory_;  // outlives state_ and engine_
   std::unique_ptr<core::PublishedState> state_;
   std::unique_ptr<core::Engine> engine_;
   std::vector<std::unique_ptr<venues::Codec>> codecs_;  // by core::Venue

@@ -16,6 +16,7 @@
 #include "core/instrument_table.h"
 #include "core/published_state.h"
 #include "service/app/engine_runner.h"
+#include "service/app/huge_page_arena.h"
 #include "service/app/instruments_loader.h"
 #include "service/app/service_http.h"
 #include "service/app/version.h"
@@ -149,6 +150,7 @@ struct Service::Impl {
   feed::FeedStats feed_stats;
   feed::LatencyHistogram pipeline_latency;
   feed::LatencyHistogram exchange_lag;
+  std::unique_ptr<HugePageArena> engine_memory;  // outlives state and engine
   std::unique_ptr<core::PublishedState> state;
   std::unique_ptr<core::Engine> engine;
   std::vector<std::unique_ptr<feed::FeedThread>> feeds;
@@ -177,9 +179,10 @@ void Service::start() {
   const auto report = load_instruments(c, s.table, s.options.fetch_metadata);
   (void)report;
   const core::EngineConfig ec = make_engine_config(c);
-  s.state = std::make_unique<core::PublishedState>(
-      s.table, static_cast<int>(ec.windows_ns.size()), ec.windows_ns.data());
-  s.engine = std::make_unique<core::Engine>(ec, s.table, *s.state);
+  s.engine_memory = std::make_unique<HugePageArena>();
+  s.state = std::make_unique<core::PublishedState>(s.table, static_cast<int>(ec.windows_ns.size()),
+                                                   ec.windows_ns.data(), s.engine_memory.get());
+  s.engine = std::make_unique<core::Engine>(ec, s.table, *s.state, s.engine_memory.get());
 
   // Venues are spread over the feed threads round-robin, each thread with its own ring.
   const int threads = std::max(1, c.feed_threads);

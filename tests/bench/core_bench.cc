@@ -1,7 +1,6 @@
 // Core benchmarks: our SPSC ring beside boost::lockfree::spsc_queue on the same event type in
 // the same run, and the engine's cost per event with 4 windows for 10 → 2000 instruments.
 #include <benchmark/benchmark.h>
-
 #include <malloc.h>
 #include <pthread.h>
 #include <sched.h>
@@ -10,13 +9,14 @@
 #include <boost/lockfree/spsc_queue.hpp>
 #include <fstream>
 #include <memory>
-#include <string>
 #include <random>
+#include <string>
 #include <thread>
 #include <vector>
 
 #include "core/engine.h"
 #include "core/spsc_queue.h"
+#include "service/app/huge_page_arena.h"
 
 namespace {
 
@@ -125,7 +125,9 @@ BENCHMARK(BM_Ring_BoostLockfree)->Unit(benchmark::kMillisecond)->UseRealTime()->
 
 // Engine::apply per event (trades, OI, liquidations mixed) over N instruments, 4 windows,
 // with a dirty publish every 1000 events (what the runner does per batch).
-void BM_Engine_Apply(benchmark::State& state) {
+// The engine's memory as the service allocates it (app::HugePageArena: 2 MiB pages), or from
+// the default heap (BM_Engine_Apply_Heap, the baseline for that choice).
+void engine_apply(benchmark::State& state, std::pmr::memory_resource* memory) {
   const int n = static_cast<int>(state.range(0));
   levdyn::core::InstrumentTable table;
   for (int i = 0; i < n; ++i) {
@@ -136,8 +138,8 @@ void BM_Engine_Apply(benchmark::State& state) {
   }
   levdyn::core::EngineConfig cfg;
   levdyn::core::PublishedState out(table, static_cast<int>(cfg.windows_ns.size()),
-                                   cfg.windows_ns.data());
-  levdyn::core::Engine engine(cfg, table, out);
+                                   cfg.windows_ns.data(), memory);
+  levdyn::core::Engine engine(cfg, table, out, memory);
   std::mt19937_64 rng(7);
   std::vector<NormalizedEvent> events;
   std::int64_t t = 1'700'000'000'000'000'000;
@@ -169,12 +171,23 @@ void BM_Engine_Apply(benchmark::State& state) {
   }
   state.SetItemsProcessed(state.iterations());
 }
+
+void BM_Engine_Apply(benchmark::State& state) {
+  levdyn::app::HugePageArena arena;
+  engine_apply(state, &arena);
+}
 BENCHMARK(BM_Engine_Apply)->Arg(10)->Arg(100)->Arg(500)->Arg(2000)->Repetitions(5)
     ->ReportAggregatesOnly(true);
 
-// Memory per instrument: heap in use (mallinfo2) and resident set growth after N instruments
-// have each received every event type and been published (windows, samples, Hawkes and cascade
-// state, published slots). Goal ≤ 64 KiB per instrument beyond the baseline (0 instruments).
+void BM_Engine_Apply_Heap(benchmark::State& state) {
+  engine_apply(state, std::pmr::get_default_resource());
+}
+BENCHMARK(BM_Engine_Apply_Heap)->Arg(10)->Arg(2000)->Repetitions(5)->ReportAggregatesOnly(true);
+
+// Memory per instrument: memory in use (the heap's, by mallinfo2, and the engine arena's) and
+// resident set growth after N instruments have each received every event type and been
+// published (windows, samples, Hawkes and cascade state, published slots), allocated as the
+// service allocates them. Goal ≤ 64 KiB per instrument beyond the baseline (0 instruments).
 long rss_kib() {
   std::ifstream statm("/proc/self/statm");
   long pages = 0, resident = 0;
@@ -196,9 +209,10 @@ void BM_Engine_Memory(benchmark::State& state) {
         table->add(s);
       }
       levdyn::core::EngineConfig cfg;
+      auto arena = std::make_unique<levdyn::app::HugePageArena>();
       auto out = std::make_unique<levdyn::core::PublishedState>(
-          *table, static_cast<int>(cfg.windows_ns.size()), cfg.windows_ns.data());
-      auto engine = std::make_unique<levdyn::core::Engine>(cfg, *table, *out);
+          *table, static_cast<int>(cfg.windows_ns.size()), cfg.windows_ns.data(), arena.get());
+      auto engine = std::make_unique<levdyn::core::Engine>(cfg, *table, *out, arena.get());
       std::int64_t t = 1'700'000'000'000'000'000;
       for (int round = 0; round < 3; ++round) {
         for (int i = 0; i < n; ++i) {
@@ -215,7 +229,7 @@ void BM_Engine_Memory(benchmark::State& state) {
         }
         engine->publish(t, true);
       }
-      const double heap = static_cast<double>(mallinfo2().uordblks - heap0);
+      const double heap = static_cast<double>(mallinfo2().uordblks - heap0 + arena->used());
       const double rss = static_cast<double>(rss_kib() - rss0);
       state.counters["heap_kib_per_instrument"] = heap / 1024.0 / n;
       state.counters["rss_kib_per_instrument"] = rss / n;
