@@ -1,7 +1,9 @@
 #include "service/app/normalize.h"
 
+#include <algorithm>
 #include <array>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -23,6 +25,7 @@ NormalizeStats normalize_stream(std::istream& in, std::ostream& out, std::ostrea
   // (empty symbol lists), with quantities that need an unknown contract value left out. A
   // venue's specs go into the table when its codec is made, at its first frame.
   std::vector<core::InstrumentSpec> recorded;
+  std::vector<std::string> spec_changes;  // "venue symbol" of the specs warned about
   std::array<std::unique_ptr<venues::Codec>, core::kVenueCount> codecs;
   auto codec_for = [&](core::Venue v) -> venues::Codec* {
     auto& c = codecs[static_cast<std::size_t>(v)];
@@ -67,12 +70,39 @@ NormalizeStats normalize_stream(std::istream& in, std::ostream& out, std::ostrea
       core::InstrumentSpec spec;
       if (!capture::parse_spec_payload(frame.frame, frame.venue, spec, error)) {
         report(error);
-      } else if (codecs[static_cast<std::size_t>(frame.venue)]) {
-        // The venue's instruments are set: a new symbol can still be added, a known one keeps
-        // the spec it was decoded with.
-        (void)table.add(spec);
+        continue;
+      }
+      // A symbol keeps the first spec it was given: its events so far were decoded with it.
+      // A later one that differs is named once (every file of a recording repeats its specs).
+      std::optional<core::InstrumentSpec> in_use;
+      if (codecs[static_cast<std::size_t>(frame.venue)]) {
+        const auto id = table.find(spec.venue, spec.symbol);
+        if (id == core::kNoInstrument) {
+          (void)table.add(spec);  // the venue's instruments are set, but a new symbol is taken
+        } else {
+          const auto& info = table.get(id);
+          in_use.emplace();
+          in_use->kind = info.kind;
+          in_use->contract_value = info.contract_value;
+          in_use->asset.assign(info.asset_view());
+        }
       } else {
-        recorded.push_back(spec);
+        const auto it = std::find_if(recorded.begin(), recorded.end(), [&](const auto& s) {
+          return s.venue == spec.venue && s.symbol == spec.symbol;
+        });
+        if (it == recorded.end()) {
+          recorded.push_back(spec);
+        } else {
+          in_use = *it;
+        }
+      }
+      const std::string name = std::string(core::to_string(spec.venue)) + " " + spec.symbol;
+      if (in_use && !capture::same_contract(spec, *in_use) &&
+          std::find(spec_changes.begin(), spec_changes.end(), name) == spec_changes.end()) {
+        spec_changes.push_back(name);
+        err << "line " << stats.lines << ": the contract spec for " << name << " ("
+            << capture::describe_contract(spec) << ") differs from the one in use ("
+            << capture::describe_contract(*in_use) << "), which normalize keeps\n";
       }
       continue;
     }

@@ -102,9 +102,7 @@ void Replayer::apply_spec(const capture::RecordedFrame& f) {
   }
   // The spec in use for this instrument: the first recorded one until the instruments are
   // added at the first frame of market data, then the table's (recorded, bundled or derived).
-  core::ContractKind kind{};
-  double value = 0;
-  std::string asset;
+  core::InstrumentSpec in_use;
   if (!instruments_added_) {
     const auto it = std::find_if(recorded_specs_.begin(), recorded_specs_.end(),
                                  [&](const core::InstrumentSpec& s) {
@@ -114,30 +112,24 @@ void Replayer::apply_spec(const capture::RecordedFrame& f) {
       recorded_specs_.push_back(spec);
       return;
     }
-    kind = it->kind;
-    value = it->contract_value;
-    asset = core::normalize_asset(it->asset);
+    in_use = *it;
   } else {
     const auto id = table_.find(spec.venue, spec.symbol);
     if (id == core::kNoInstrument) return;  // not tracked: its frames give no events anyway
     const auto& info = table_.get(id);
-    kind = info.kind;
-    value = info.contract_value;
-    asset.assign(info.asset_view());
+    in_use.kind = info.kind;
+    in_use.contract_value = info.contract_value;
+    in_use.asset.assign(info.asset_view());
   }
-  const bool same_value =
-      value == spec.contract_value || (std::isnan(value) && std::isnan(spec.contract_value));
-  if (kind == spec.kind && same_value && asset == core::normalize_asset(spec.asset)) {
-    return;  // every file of a recording repeats its specs
-  }
+  if (capture::same_contract(spec, in_use)) return;  // every file repeats its specs
   const std::string name = std::string(core::to_string(spec.venue)) + " " + spec.symbol;
   if (std::find(spec_changes_.begin(), spec_changes_.end(), name) != spec_changes_.end()) return;
   spec_changes_.push_back(name);
   LOG_WARN(
-      "replay: a recorded contract spec for %s (%s %s, contract value %g) differs from the one "
-      "this replay uses (%s %s, %g), which it keeps",
-      name.c_str(), spec.asset.c_str(), std::string(core::to_string(spec.kind)).c_str(),
-      spec.contract_value, asset.c_str(), std::string(core::to_string(kind)).c_str(), value);
+      "replay: a recorded contract spec for %s (%s) differs from the one this replay uses "
+      "(%s), which it keeps",
+      name.c_str(), capture::describe_contract(spec).c_str(),
+      capture::describe_contract(in_use).c_str());
 }
 
 void Replayer::apply_settings(const capture::RecordedFrame& f) {

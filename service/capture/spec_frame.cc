@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstdio>
 #include <iterator>
 
 #include "service/venues/event_json.h"
@@ -21,6 +22,20 @@ std::string spec_payload(const core::InstrumentSpec& spec) {
   venues::append_json_number(out, spec.contract_value);  // null when unknown
   out += '}';
   return out;
+}
+
+bool same_contract(const core::InstrumentSpec& spec, const core::InstrumentSpec& in_use) {
+  const bool same_value = spec.contract_value == in_use.contract_value ||
+                          (std::isnan(spec.contract_value) && std::isnan(in_use.contract_value));
+  return spec.kind == in_use.kind && same_value &&
+         core::normalize_asset(spec.asset) == core::normalize_asset(in_use.asset);
+}
+
+std::string describe_contract(const core::InstrumentSpec& spec) {
+  char value[32];
+  std::snprintf(value, sizeof value, "%g", spec.contract_value);
+  return core::normalize_asset(spec.asset) + " " + std::string(core::to_string(spec.kind)) +
+         ", contract value " + value;
 }
 
 bool parse_spec_payload(std::string_view payload, core::Venue venue, core::InstrumentSpec& out,

@@ -26,6 +26,15 @@ namespace levdyn::capture {
 [[nodiscard]] bool parse_spec_payload(std::string_view payload, core::Venue venue,
                                       core::InstrumentSpec& out, std::string& error);
 
+/// True when `spec` gives the contract the kind, contract value (NaN equals NaN) and asset
+/// (compared normalized) that `in_use` has: a recording repeats its specs in every file, and
+/// only a spec that differs from the one in use is worth a warning.
+[[nodiscard]] bool same_contract(const core::InstrumentSpec& spec,
+                                 const core::InstrumentSpec& in_use);
+
+/// "BTC linear, contract value 1": a spec as a warning names it.
+[[nodiscard]] std::string describe_contract(const core::InstrumentSpec& spec);
+
 /// Spec frames (channel kSpec, connection 0, receive times 0) for every tracked instrument of
 /// `table`, in table order.
 [[nodiscard]] std::vector<RecordedFrame> spec_frames(const core::InstrumentTable& table);

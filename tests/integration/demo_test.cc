@@ -483,6 +483,26 @@ TEST(CliTest, NormalizeUsesRecordedSpecs) {
   EXPECT_NE(bad.second.find("line 1: a spec frame needs \"asset\""), std::string::npos)
       << bad.second;
   EXPECT_NE(bad.second.find("1 frames, 1 events, 1 rejected"), std::string::npos) << bad.second;
+
+  // A later spec that differs, before and after the venue's first frame: named once, and the
+  // frames keep the first (30 SOL, not 300).
+  std::string other = spec;
+  const std::string ten = R"(\"contract_value\":10)";
+  other.replace(other.find(ten), ten.size(), R"(\"contract_value\":100)");
+  const auto changed = normalize(
+      spec + "\n" + other + "\n" + trade + "\n" + other + "\n" + trade + "\n", "changed.jsonl");
+  EXPECT_NE(changed.second.find("line 2: the contract spec for okx SOL-USDT-SWAP (SOL linear, "
+                                "contract value 100) differs from the one in use (SOL linear, "
+                                "contract value 10), which normalize keeps"),
+            std::string::npos)
+      << changed.second;
+  EXPECT_EQ(changed.second.find("line 4:"), std::string::npos) << changed.second;
+  EXPECT_NE(changed.second.find("2 frames, 2 events, 0 rejected"), std::string::npos)
+      << changed.second;
+  EXPECT_EQ(changed.first.find(R"("quantity":300)"), std::string::npos) << changed.first;
+  const auto after = normalize(spec + "\n" + trade + "\n" + other + "\n", "after.jsonl");
+  EXPECT_NE(after.second.find("line 3: the contract spec for okx SOL-USDT-SWAP"), std::string::npos)
+      << after.second;
 }
 
 struct CliCase {

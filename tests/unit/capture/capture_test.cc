@@ -928,7 +928,7 @@ TEST_F(ReplayTest, RecordedContractSpecsAreUsed) {
   const std::string log = testing::internal::GetCapturedStderr();
   EXPECT_NE(both.find("\"trades\":2,\"volume_usd\":9030}"), std::string::npos) << both;
   EXPECT_NE(log.find("recorded contract spec for okx SOL-USDT-SWAP (SOL linear, contract value 1) "
-                     "differs from the one this replay uses (SOL linear, 10)"),
+                     "differs from the one this replay uses (SOL linear, contract value 10)"),
             std::string::npos)
       << log;
 
