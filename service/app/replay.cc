@@ -363,21 +363,29 @@ bool recorded_settings(const std::vector<std::string>& inputs, capture::FileForm
                        std::string& payload, std::string& path) {
   std::vector<std::string> files;
   std::string error;
-  if (!input_files(inputs, files, error) || files.empty() || files.front() == "-") return false;
+  if (!input_files(inputs, files, error) || files.empty()) return false;
+  // Standard input is read ahead and given back: the replay reads those lines again.
   capture::FrameSource src;
-  if (!src.open(files.front(), format, error)) return false;  // open_sources says why
+  if (!src.open(files.front(), format, error, /*keep=*/true))
+    return false;  // open_sources says why
   capture::RecordedFrame frame;
-  for (;;) {  // the settings come first; specs may come before them (JSONL from other tools)
+  bool found = false;
+  // The settings come first; specs may come before them (JSONL from other tools). A bounded
+  // look: what is read from standard input is held until the replay reads it again.
+  for (int looked = 0; looked < 4096; ++looked) {
     const auto r = src.next(frame, error);
-    if (r == capture::FrameSource::Next::kEnd) return false;
+    if (r == capture::FrameSource::Next::kEnd) break;
     if (r == capture::FrameSource::Next::kBadLine) continue;
     if (frame.channel == capture::FrameChannel::kSettings) {
       payload = std::move(frame.payload);
-      path = files.front();
-      return true;
+      path = files.front() == "-" ? "standard input" : files.front();
+      found = true;
+      break;
     }
-    if (frame.channel != capture::FrameChannel::kSpec) return false;
+    if (frame.channel != capture::FrameChannel::kSpec) break;
   }
+  src.give_back();
+  return found;
 }
 
 bool open_sources(const std::vector<std::string>& inputs, capture::FileFormat format,

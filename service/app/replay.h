@@ -131,8 +131,8 @@ struct ReplayOptions {
 
 /// The settings recorded at the start of the first file `inputs` stand for (its settings
 /// frame: settings_payload), for `levdyn replay` without --config. False when that file has
-/// none before its first frame of market data, cannot be opened, or is standard input (read
-/// once, by the replay).
+/// none before its first frame of market data or cannot be opened. Standard input ("-") is
+/// read up to its settings and given back: the replay's source on "-" reads it again.
 [[nodiscard]] bool recorded_settings(const std::vector<std::string>& inputs,
                                      capture::FileFormat format, std::string& payload,
                                      std::string& path);

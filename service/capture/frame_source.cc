@@ -71,13 +71,27 @@ bool parse_file_format(std::string_view s, FileFormat& out) noexcept {
   return true;
 }
 
+namespace {
+// What a source opened with `keep` read from standard input, for the next source on it.
+struct StdinReadAhead {
+  bool set = false;
+  std::string bytes;
+  bool eof = false;
+};
+StdinReadAhead& stdin_read_ahead() {
+  static StdinReadAhead r;
+  return r;
+}
+}  // namespace
+
 FrameSource::~FrameSource() { release(); }
 
-bool FrameSource::open(const std::string& path, FileFormat format, std::string& error) {
+bool FrameSource::open(const std::string& path, FileFormat format, std::string& error, bool keep) {
   release();
   path_ = path;
   started_ = ended_ = false;
   format_ = format == FileFormat::kAuto && path == "-" ? FileFormat::kJsonl : format;
+  keep_ = keep && path == "-";
   if (path == "-" && format_ == FileFormat::kJsonl) return true;
   // Checked now, opened at the first next(): a long list of files (a directory of hourly
   // captures) then holds one open file and one block-reading thread at a time.
@@ -121,6 +135,12 @@ bool FrameSource::start(std::string& error) {
   if (format_ == FileFormat::kCapture) return capture_.open(path_, error);
   if (path_ == "-") {
     file_ = stdin;
+    if (StdinReadAhead& ahead = stdin_read_ahead(); ahead.set) {
+      buf_ = std::move(ahead.bytes);
+      pos_ = 0;
+      eof_ = ahead.eof;
+      ahead = StdinReadAhead{};
+    }
     return true;
   }
   file_ = std::fopen(path_.c_str(), "rb");
@@ -156,14 +176,29 @@ bool FrameSource::read_line(std::string_view& line) {
       pos_ = buf_.size();
       return true;
     }
-    buf_.erase(0, pos_);  // keep the partial line, read more behind it
-    pos_ = 0;
+    if (!keep_) {
+      buf_.erase(0, pos_);  // keep the partial line, read more behind it
+      pos_ = 0;
+    }
     const std::size_t have = buf_.size();
     buf_.resize(have + kReadChunk);
     const std::size_t got = std::fread(buf_.data() + have, 1, kReadChunk, file_);
     buf_.resize(have + got);
     if (got < kReadChunk) eof_ = true;
   }
+}
+
+void FrameSource::give_back() {
+  if (!keep_) return;
+  keep_ = false;
+  StdinReadAhead& ahead = stdin_read_ahead();
+  ahead.set = true;
+  ahead.bytes = std::move(buf_);
+  ahead.eof = eof_;
+  buf_.clear();
+  pos_ = 0;
+  file_ = nullptr;  // standard input is not closed
+  ended_ = true;
 }
 
 FrameSource::Next FrameSource::next(RecordedFrame& out, std::string& error) {

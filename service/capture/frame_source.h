@@ -40,7 +40,13 @@ class FrameSource {
   /// Checks `path` ("-" = JSONL on stdin): false with a one-line `error` when it cannot be read
   /// or its format is not recognised. The file is opened by the first next() and closed at its
   /// end, so a list of many sources holds one open file (and one block reader) at a time.
-  [[nodiscard]] bool open(const std::string& path, FileFormat format, std::string& error);
+  /// With `keep` (standard input only), everything read is retained for give_back().
+  [[nodiscard]] bool open(const std::string& path, FileFormat format, std::string& error,
+                          bool keep = false);
+  /// Standard input can be read only once. A source on "-" opened with `keep` hands what it
+  /// has read to the next source opened on "-", which reads it again from the first line and
+  /// then reads on where this one stopped (replay looks for the recorded settings first).
+  void give_back();
   /// kFrame: `out` holds the next frame. kBadLine: a JSONL line was rejected (`error` says why,
   /// with its line number), or the file could no longer be opened; go on reading. kEnd: the
   /// end, or damage (see damage()).
@@ -69,6 +75,7 @@ class FrameSource {
   std::string buf_;
   std::size_t pos_ = 0;
   bool eof_ = false;
+  bool keep_ = false;  // standard input read ahead: nothing read is dropped (give_back)
   std::uint64_t line_no_ = 0;
   std::string parse_error_;
   JsonlFrame jsonl_;

@@ -209,6 +209,22 @@ TEST_F(RecordReplayTest, RecordRotatesAndReplays) {
   const CmdResult from_dir = run(bin_ + " replay '" + out + "'", err);
   ASSERT_EQ(from_dir.code, 0) << read_file(err);
   EXPECT_EQ(from_dir.out, replayed.out);
+  // The export on standard input: its settings are found, and the lines read to find them
+  // are replayed too (a bad line before them is counted once).
+  std::ofstream(dir_.file("export.jsonl")) << exported.out;
+  const CmdResult piped =
+      run("cat '" + dir_.file("export.jsonl") + "' | " + bin_ + " replay -", err);
+  ASSERT_EQ(piped.code, 0) << read_file(err);
+  EXPECT_NE(read_file(err).find("replay: the settings recorded in standard input"),
+            std::string::npos)
+      << read_file(err);
+  EXPECT_EQ(piped.out, replayed.out);
+  const CmdResult bad_first =
+      run("(echo not-json; cat '" + dir_.file("export.jsonl") + "') | " + bin_ + " replay -", err);
+  ASSERT_EQ(bad_first.code, 0) << read_file(err);
+  EXPECT_NE(bad_first.out.find("\"symbol\":\"SOL-USDT-SWAP\""), std::string::npos);
+  EXPECT_NE(bad_first.out.find(",\"errors\":1}"), std::string::npos)
+      << bad_first.out.substr(bad_first.out.size() - 300);
 }
 
 // Verifies bad invocations give one line on stderr and exit 2, before printing anything.
