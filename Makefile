@@ -73,6 +73,7 @@ bench: deps
 	JOBS=$(JOBS) scripts/bench.sh build-bench
 	/usr/bin/python3 scripts/bench_http.py build-bench/levdyn bench/HTTP.md
 	/usr/bin/python3 scripts/bench_ingest.py build-bench/levdyn build-bench/tests/bench/levdyn_ingest_bench bench/INGEST.md
+	build-bench/tests/bench/levdyn_hiccup 5 "after the benchmarks" | tee -a bench/HOST.md >>bench/RESULTS.md
 
 # The container image, built without a Docker engine (../shared/tools/container-build.sh).
 image: deps

@@ -18,8 +18,22 @@ NODE_RUNS=${LEVDYN_BENCH_NODE_RUNS:-3}
 # (service/http/router.cc), which `make test`'s RelWithDebInfo build does not see.
 cmake -S . -B "$B" -G Ninja -DCMAKE_BUILD_TYPE=Release -DLEVDYN_BUILD_TESTS=OFF -DLEVDYN_BUILD_BENCH=ON \
   -DLEVDYN_WERROR=OFF >/dev/null
-cmake --build "$B" -j "${JOBS:-$(nproc)}" --target levdyn_bench levdyn levdyn_ingest_bench
+cmake --build "$B" -j "${JOBS:-$(nproc)}" --target levdyn_bench levdyn levdyn_ingest_bench \
+  levdyn_hiccup
 mkdir -p bench
+# Host noise before the benchmarks; `make bench` probes again after the last one.
+{
+  echo "## Host noise"
+  echo
+  echo "\`levdyn_hiccup 5\`: on each CPU a pinned thread reads the steady clock in a loop for 5 s;"
+  echo "a gap between two readings is time it did not run (an interrupt, another task, or the"
+  echo "hypervisor running something else on the vCPU). A quiet host has next to none over 50 µs;"
+  echo "latency percentiles taken on a host with many measure the host as much as levdyn."
+  echo
+  echo "| when | CPU | gaps > 50 µs per s | gaps > 100 µs per s | time lost in them | longest gap |"
+  echo "|---|---|---|---|---|---|"
+  "$B/tests/bench/levdyn_hiccup" 5 "before the benchmarks"
+} >bench/HOST.md
 
 # The corpus (regenerated when the generator changes or the frame count differs).
 CORPUS=bench/corpus-$FRAMES.jsonl
@@ -64,4 +78,6 @@ done
 # Replay throughput (issue 5): levdyn replay of the corpus's first 400 k frames beside tardis-dev.
 echo >>bench/RESULTS.md
 /usr/bin/python3 scripts/bench_replay.py "$B/levdyn" "$CORPUS" 400000 3 >>bench/RESULTS.md
+echo >>bench/RESULTS.md
+cat bench/HOST.md >>bench/RESULTS.md
 cat bench/RESULTS.md
