@@ -366,8 +366,9 @@ bool recorded_settings(const std::vector<std::string>& inputs, capture::FileForm
   if (!input_files(inputs, files, error) || files.empty()) return false;
   // Standard input is read ahead and given back: the replay reads those lines again.
   capture::FrameSource src;
-  if (!src.open(files.front(), format, error, /*keep=*/true))
+  if (!src.open(files.front(), format, error, /*keep=*/true)) {
     return false;  // open_sources says why
+  }
   capture::RecordedFrame frame;
   bool found = false;
   // The settings come first; specs may come before them (JSONL from other tools). A bounded

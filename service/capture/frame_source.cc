@@ -211,7 +211,9 @@ FrameSource::Next FrameSource::next(RecordedFrame& out, std::string& error) {
                                                  : next_line(out, error);
   if (r == Next::kEnd) {
     ended_ = true;
-    release();  // its file and block reader go now, not when the whole list is done
+    // Its file and block reader go now, not when the whole list is done; standard input read
+    // ahead keeps what it read for give_back().
+    if (!keep_) release();
   }
   return r;
 }

@@ -225,6 +225,11 @@ TEST_F(RecordReplayTest, RecordRotatesAndReplays) {
   EXPECT_NE(bad_first.out.find("\"symbol\":\"SOL-USDT-SWAP\""), std::string::npos);
   EXPECT_NE(bad_first.out.find(",\"errors\":1}"), std::string::npos)
       << bad_first.out.substr(bad_first.out.size() - 300);
+  // Standard input read to its end while looking (no settings, no market data): what was read
+  // is still replayed, and its bad lines counted.
+  const CmdResult only_bad = run("printf 'not-json\\n{}\\n' | " + bin_ + " replay -", err);
+  ASSERT_EQ(only_bad.code, 0) << read_file(err);
+  EXPECT_NE(only_bad.out.find(",\"errors\":2}"), std::string::npos) << only_bad.out;
 }
 
 // Verifies bad invocations give one line on stderr and exit 2, before printing anything.
