@@ -5,6 +5,8 @@
 
 #include <algorithm>
 #include <cstdint>
+#include <cstdio>
+#include <cstdlib>
 #include <cstring>
 #include <new>
 
@@ -21,7 +23,54 @@ constexpr std::size_t kRedzone = 64;
 #else
 constexpr std::size_t kRedzone = 0;
 #endif
+// The kB value of `field` ("AnonHugePages:") in /proc/self/smaps for the mapping that holds
+// `at`; -1 when it cannot be read.
+long smaps_kib(std::uintptr_t at, const char* field) {
+  std::FILE* f = std::fopen("/proc/self/smaps", "r");
+  if (f == nullptr) return -1;
+  const std::size_t n = std::strlen(field);
+  char line[512];
+  bool inside = false;
+  long out = -1;
+  while (std::fgets(line, sizeof line, f) != nullptr) {
+    unsigned long lo = 0, hi = 0;
+    if (std::sscanf(line, "%lx-%lx ", &lo, &hi) == 2) {  // a mapping's first line
+      inside = lo <= at && at < hi;
+    } else if (inside && std::strncmp(line, field, n) == 0) {
+      out = std::strtol(line + n, nullptr, 10);
+      break;
+    }
+  }
+  std::fclose(f);
+  return out;
+}
+
+// The selected word of /sys/kernel/mm/transparent_hugepage/enabled ("always [madvise] never").
+std::string thp_mode() {
+  std::FILE* f = std::fopen("/sys/kernel/mm/transparent_hugepage/enabled", "r");
+  if (f == nullptr) return "not available";
+  char text[128] = {};
+  const std::size_t got = std::fread(text, 1, sizeof text - 1, f);
+  std::fclose(f);
+  const std::string s(text, got);
+  const auto open = s.find('[');
+  const auto close = s.find(']', open);
+  if (open == std::string::npos || close == std::string::npos) return "unknown";
+  return s.substr(open + 1, close - open - 1);
+}
 }  // namespace
+
+std::string HugePageArena::pages() const {
+  if (mappings_.empty()) return "no memory mapped";
+  const long huge =
+      smaps_kib(reinterpret_cast<std::uintptr_t>(mappings_.front().base), "AnonHugePages:");
+  if (huge > 0) return "2 MiB pages";
+  const std::string mode = thp_mode();
+  if (mode == "always" || mode == "madvise") {
+    return "4 KiB pages (transparent huge pages: " + mode + ", but none was free)";
+  }
+  return "4 KiB pages (transparent huge pages: " + mode + ")";
+}
 
 HugePageArena::HugePageArena(std::size_t first_bytes) { map(first_bytes); }
 

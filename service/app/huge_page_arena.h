@@ -20,6 +20,7 @@
 
 #include <cstddef>
 #include <memory_resource>
+#include <string>
 #include <vector>
 
 namespace levdyn::app {
@@ -37,6 +38,11 @@ class HugePageArena final : public std::pmr::memory_resource {
   /// Bytes handed out so far, and bytes mapped.
   [[nodiscard]] std::size_t used() const noexcept { return used_; }
   [[nodiscard]] std::size_t mapped() const noexcept { return mapped_; }
+
+  /// What backs the first mapping, for the start-up log: "2 MiB pages", or "4 KiB pages"
+  /// and why (transparent huge pages off, or none free when it was mapped). From
+  /// /proc/self/smaps and /sys/kernel/mm/transparent_hugepage/enabled.
+  [[nodiscard]] std::string pages() const;
 
  private:
   void* do_allocate(std::size_t bytes, std::size_t alignment) override;

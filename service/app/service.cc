@@ -180,6 +180,7 @@ void Service::start() {
   (void)report;
   const core::EngineConfig ec = make_engine_config(c);
   s.engine_memory = std::make_unique<HugePageArena>();
+  LOG_INFO("engine: instrument state in %s", s.engine_memory->pages().c_str());
   s.state = std::make_unique<core::PublishedState>(s.table, static_cast<int>(ec.windows_ns.size()),
                                                    ec.windows_ns.data(), s.engine_memory.get());
   s.engine = std::make_unique<core::Engine>(ec, s.table, *s.state, s.engine_memory.get());

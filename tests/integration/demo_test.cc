@@ -408,6 +408,11 @@ TEST(DemoEngineModeTest, InLineOrOnItsOwnThread) {
     ASSERT_NE(at, std::string::npos);
     EXPECT_GT(std::atof(metrics.c_str() + at + count.size()), 0) << metrics.substr(at, 60);
     EXPECT_NE(demo.log().find(m.logged), std::string::npos) << demo.log();
+    // What backs the engine's state is said once at start-up (the arena's first mapping).
+    const auto pages = demo.log().find("engine: instrument state in ");
+    ASSERT_NE(pages, std::string::npos) << demo.log();
+    const std::string said = demo.log().substr(pages + 28, 12);
+    EXPECT_TRUE(said == "2 MiB pages\n" || said.rfind("4 KiB pages ", 0) == 0) << said;
     bool engine_thread = false;
     const std::string tasks = "/proc/" + std::to_string(demo.proc().pid()) + "/task";
     for (const auto& t : std::filesystem::directory_iterator(tasks)) {
