@@ -300,7 +300,17 @@ TEST(DemoCascadeTest, OneEpisodePerAssetPerCycleWhereTheScenarioPutsIt) {
   constexpr std::int64_t kCycle = 50'000, kCascadeStart = 20'000, kCascadeEnd = 30'000;
   const std::int64_t done = spawned + 2 * kCycle;
   while (wall_ms() < done) std::this_thread::sleep_for(500ms);
-  const auto r = http_get(demo.port(), "/v1/cascades");
+  // A loaded machine (TSan, two test jobs) can starve the HTTP thread for a read's 5 s: retry
+  // (for less than the 20 s before a third cycle's cascade), and show the log if it never
+  // answers.
+  HttpReply r;
+  EXPECT_TRUE(eventually(15s,
+                         [&] {
+                           r = http_get(demo.port(), "/v1/cascades");
+                           return r.status == 200;
+                         }))
+      << "status " << r.status << "\n"
+      << demo.log();
   ASSERT_EQ(r.status, 200);
   simdjson::dom::parser p;
   auto doc = parse(p, r.body);
