@@ -131,10 +131,9 @@ class Engine {
   const InstrumentTable& table_;
   PublishedState& out_;
   std::pmr::polymorphic_allocator<> memory_;
-  std::vector<InstrumentState*> instruments_;  // by InstrumentId, from memory_
-
-  std::vector<std::unique_ptr<AssetState>> assets_;            // by AssetId
-  std::vector<AssetAccum> accum_;                              // scratch, by AssetId
+  std::vector<InstrumentState*> instruments_;        // by InstrumentId, from memory_
+  std::vector<std::unique_ptr<AssetState>> assets_;  // by AssetId
+  std::vector<AssetAccum> accum_;                    // scratch, by AssetId
   std::vector<InstrumentId> dirty_;
   bool venue_down_[kVenueCount] = {};
   std::int64_t now_ns_ = 0;

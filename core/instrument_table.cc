@@ -6,6 +6,17 @@
 
 namespace levdyn::core {
 
+InstrumentSpec InstrumentInfo::spec() const {
+  InstrumentSpec s;
+  s.venue = venue;
+  s.symbol.assign(symbol_view());
+  s.asset.assign(asset_view());
+  s.kind = kind;
+  s.contract_value = contract_value;
+  s.tracked = tracked;
+  return s;
+}
+
 std::string_view to_string(ContractKind k) noexcept {
   switch (k) {
     case ContractKind::kLinear: return "linear";

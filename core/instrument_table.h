@@ -40,6 +40,8 @@ struct InstrumentInfo {
   char asset_name[16];
   [[nodiscard]] std::string_view symbol_view() const noexcept { return symbol; }
   [[nodiscard]] std::string_view asset_view() const noexcept { return asset_name; }
+  /// The spec this entry was added from (the asset as normalised).
+  [[nodiscard]] InstrumentSpec spec() const;
 };
 
 /// Append-only table. Thread-safety: add() may be called from any thread (it takes a mutex

@@ -25,7 +25,7 @@ NormalizeStats normalize_stream(std::istream& in, std::ostream& out, std::ostrea
   // (empty symbol lists), with quantities that need an unknown contract value left out. A
   // venue's specs go into the table when its codec is made, at its first frame.
   std::vector<core::InstrumentSpec> recorded;
-  std::vector<std::string> spec_changes;  // "venue symbol" of the specs warned about
+  capture::SpecChanges spec_changes;
   std::array<std::unique_ptr<venues::Codec>, core::kVenueCount> codecs;
   auto codec_for = [&](core::Venue v) -> venues::Codec* {
     auto& c = codecs[static_cast<std::size_t>(v)];
@@ -80,11 +80,7 @@ NormalizeStats normalize_stream(std::istream& in, std::ostream& out, std::ostrea
         if (id == core::kNoInstrument) {
           (void)table.add(spec);  // the venue's instruments are set, but a new symbol is taken
         } else {
-          const auto& info = table.get(id);
-          in_use.emplace();
-          in_use->kind = info.kind;
-          in_use->contract_value = info.contract_value;
-          in_use->asset.assign(info.asset_view());
+          in_use = table.get(id).spec();
         }
       } else {
         const auto it = std::find_if(recorded.begin(), recorded.end(), [&](const auto& s) {
@@ -96,13 +92,11 @@ NormalizeStats normalize_stream(std::istream& in, std::ostream& out, std::ostrea
           in_use = *it;
         }
       }
-      const std::string name = std::string(core::to_string(spec.venue)) + " " + spec.symbol;
-      if (in_use && !capture::same_contract(spec, *in_use) &&
-          std::find(spec_changes.begin(), spec_changes.end(), name) == spec_changes.end()) {
-        spec_changes.push_back(name);
-        err << "line " << stats.lines << ": the contract spec for " << name << " ("
-            << capture::describe_contract(spec) << ") differs from the one in use ("
-            << capture::describe_contract(*in_use) << "), which normalize keeps\n";
+      if (in_use && spec_changes.first_difference(spec, *in_use)) {
+        err << "line " << stats.lines << ": the contract spec for " << core::to_string(spec.venue)
+            << " " << spec.symbol << " (" << capture::describe_contract(spec)
+            << ") differs from the one in use (" << capture::describe_contract(*in_use)
+            << "), which normalize keeps\n";
       }
       continue;
     }

@@ -116,20 +116,14 @@ void Replayer::apply_spec(const capture::RecordedFrame& f) {
   } else {
     const auto id = table_.find(spec.venue, spec.symbol);
     if (id == core::kNoInstrument) return;  // not tracked: its frames give no events anyway
-    const auto& info = table_.get(id);
-    in_use.kind = info.kind;
-    in_use.contract_value = info.contract_value;
-    in_use.asset.assign(info.asset_view());
+    in_use = table_.get(id).spec();
   }
-  if (capture::same_contract(spec, in_use)) return;  // every file repeats its specs
-  const std::string name = std::string(core::to_string(spec.venue)) + " " + spec.symbol;
-  if (std::find(spec_changes_.begin(), spec_changes_.end(), name) != spec_changes_.end()) return;
-  spec_changes_.push_back(name);
+  if (!spec_changes_.first_difference(spec, in_use)) return;
   LOG_WARN(
-      "replay: a recorded contract spec for %s (%s) differs from the one this replay uses "
+      "replay: a recorded contract spec for %s %s (%s) differs from the one this replay uses "
       "(%s), which it keeps",
-      name.c_str(), capture::describe_contract(spec).c_str(),
-      capture::describe_contract(in_use).c_str());
+      std::string(core::to_string(spec.venue)).c_str(), spec.symbol.c_str(),
+      capture::describe_contract(spec).c_str(), capture::describe_contract(in_use).c_str());
 }
 
 void Replayer::apply_settings(const capture::RecordedFrame& f) {

@@ -23,6 +23,7 @@
 #include "service/app/huge_page_arena.h"
 #include "service/capture/frame_source.h"
 #include "service/capture/recorded_frame.h"
+#include "service/capture/spec_frame.h"
 #include "service/venues/codec.h"
 
 namespace levdyn::app {
@@ -111,7 +112,7 @@ class Replayer {
   std::uint64_t errors_logged_ = 0;
   bool instruments_added_ = false;
   std::vector<core::InstrumentSpec> recorded_specs_;  // from spec frames, first per instrument
-  std::vector<std::string> spec_changes_;             // "venue SYMBOL" warned about
+  capture::SpecChanges spec_changes_;  // recorded specs that differed, each named once
   std::vector<std::string> settings_seen_;            // settings payloads read
   // Hawkes refits run on a worker thread while frames keep being decoded and applied: a round
   // collected at refit tick k is installed at tick k+1 (or at finish), a fixed point in the

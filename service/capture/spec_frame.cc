@@ -38,6 +38,15 @@ std::string describe_contract(const core::InstrumentSpec& spec) {
          ", contract value " + value;
 }
 
+bool SpecChanges::first_difference(const core::InstrumentSpec& spec,
+                                   const core::InstrumentSpec& in_use) {
+  if (same_contract(spec, in_use)) return false;
+  const auto key = std::make_pair(spec.venue, spec.symbol);
+  if (std::find(named_.begin(), named_.end(), key) != named_.end()) return false;
+  named_.push_back(key);
+  return true;
+}
+
 bool parse_spec_payload(std::string_view payload, core::Venue venue, core::InstrumentSpec& out,
                         std::string& error) {
   simdjson::dom::parser parser;
@@ -92,12 +101,7 @@ std::vector<RecordedFrame> spec_frames(const core::InstrumentTable& table) {
   for (std::size_t i = 0; i < table.size(); ++i) {
     const auto& info = table.get(static_cast<core::InstrumentId>(i));
     if (!info.tracked) continue;
-    core::InstrumentSpec spec;
-    spec.venue = info.venue;
-    spec.symbol.assign(info.symbol_view());
-    spec.asset.assign(info.asset_view());
-    spec.kind = info.kind;
-    spec.contract_value = info.contract_value;
+    const core::InstrumentSpec spec = info.spec();
     RecordedFrame f;
     f.venue = info.venue;
     f.channel = FrameChannel::kSpec;

@@ -11,6 +11,7 @@
 
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 #include "core/instrument_table.h"
@@ -34,6 +35,18 @@ namespace levdyn::capture {
 
 /// "BTC linear, contract value 1": a spec as a warning names it.
 [[nodiscard]] std::string describe_contract(const core::InstrumentSpec& spec);
+
+/// The symbols whose recorded spec differed from the one in use, so that replay and normalize
+/// name each once (every file of a recording repeats its specs).
+class SpecChanges {
+ public:
+  /// True the first time a spec for `spec`'s venue and symbol differs from `in_use`.
+  [[nodiscard]] bool first_difference(const core::InstrumentSpec& spec,
+                                      const core::InstrumentSpec& in_use);
+
+ private:
+  std::vector<std::pair<core::Venue, std::string>> named_;
+};
 
 /// Spec frames (channel kSpec, connection 0, receive times 0) for every tracked instrument of
 /// `table`, in table order.
