@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <cmath>
 #include <cstring>
+#include <new>
+#include <span>
 
 namespace levdyn::core {
 
@@ -44,10 +46,43 @@ WindowMetrics empty_window(std::int64_t window_ns) noexcept {
 
 }  // namespace
 
-struct Engine::InstrumentState {
-  explicit InstrumentState(std::pmr::memory_resource* memory) : windows(memory) {}
+// An instrument's state and its windows are one block: the windows follow the state, at a
+// fixed offset from it. So an event's window lines are addressed from the state's address alone,
+// and their loads go out with the state's, not after it (at thousands of instruments each is a
+// cache miss; a pointer to the windows made two in a row).
+struct alignas(64) Engine::InstrumentState {
+  /// Builds the state and one window per entry of `windows_ns` in `memory`; released by
+  /// destroy(). A window that cannot allocate throws, and what was built is released.
+  static InstrumentState* create(std::pmr::polymorphic_allocator<> memory, ContractKind kind,
+                                 const std::vector<std::int64_t>& windows_ns, int buckets) {
+    void* block = memory.allocate_bytes(bytes(windows_ns.size()), alignof(InstrumentState));
+    auto* st = new (block) InstrumentState();
+    st->kind = kind;
+    try {
+      for (const std::int64_t w : windows_ns) {
+        new (st->window_at(st->window_count)) RollingWindow(w, buckets, memory.resource());
+        ++st->window_count;
+      }
+    } catch (...) {
+      for (RollingWindow& w : st->windows()) w.~RollingWindow();
+      st->~InstrumentState();
+      memory.deallocate_bytes(block, bytes(windows_ns.size()), alignof(InstrumentState));
+      throw;
+    }
+    return st;
+  }
+  static void destroy(std::pmr::polymorphic_allocator<> memory, InstrumentState* st) noexcept {
+    const std::size_t n = st->window_count;  // every window was built (see create)
+    for (RollingWindow& w : st->windows()) w.~RollingWindow();
+    st->~InstrumentState();
+    memory.deallocate_bytes(st, bytes(n), alignof(InstrumentState));
+  }
+  static std::size_t bytes(std::size_t windows) noexcept {
+    return sizeof(InstrumentState) + windows * sizeof(RollingWindow);
+  }
 
-  std::pmr::vector<RollingWindow> windows;
+  [[nodiscard]] std::span<RollingWindow> windows() noexcept { return {window_at(0), window_count}; }
+  std::size_t window_count = 0;
   double oi_contracts = kAbsent;
   double oi_base = kAbsent;        // as reported (linear)
   double oi_usd_direct = kAbsent;  // as reported in USD (inverse, or venues that give it)
@@ -74,6 +109,12 @@ struct Engine::InstrumentState {
     if (kind != ContractKind::kLinear && present(oi_usd_direct)) return oi_usd_direct;
     if (present(oi_base) && present(mark)) return oi_base * mark;
     return oi_usd_direct;
+  }
+
+ private:
+  InstrumentState() = default;
+  [[nodiscard]] RollingWindow* window_at(std::size_t i) noexcept {
+    return reinterpret_cast<RollingWindow*>(this + 1) + i;
   }
 };
 
@@ -224,7 +265,7 @@ Engine::Engine(EngineConfig config, const InstrumentTable& table, PublishedState
 
 Engine::~Engine() {
   for (InstrumentState* st : instruments_) {
-    if (st != nullptr) memory_.delete_object(st);
+    if (st != nullptr) InstrumentState::destroy(memory_, st);
   }
 }
 
@@ -232,15 +273,13 @@ Engine::InstrumentState* Engine::state_for(InstrumentId id) {
   if (id >= table_.size()) return nullptr;
   auto& slot = instruments_[id];
   if (slot == nullptr) {
-    slot = memory_.new_object<InstrumentState>(memory_.resource());
-    slot->kind = table_.get(id).kind;
-    slot->windows.reserve(config_.windows_ns.size());  // emplaced in place, never moved
-    for (const auto w : config_.windows_ns) {
-      slot->windows.emplace_back(w, config_.buckets_per_window, memory_.resource());
-    }
+    static_assert(sizeof(InstrumentState) % alignof(RollingWindow) == 0,
+                  "the windows that follow the state are aligned");
+    slot = InstrumentState::create(memory_, table_.get(id).kind, config_.windows_ns,
+                                   config_.buckets_per_window);
     const Venue v = table_.get(id).venue;
     if (venue_down_[static_cast<int>(v)]) {
-      for (auto& w : slot->windows) w.set_down(now_ns_, true);
+      for (auto& w : slot->windows()) w.set_down(now_ns_, true);
     }
     if (AssetState* a = asset_state_for(table_.get(id).asset)) a->instruments.push_back(id);
   }
@@ -274,7 +313,7 @@ void Engine::on_feed_status(const NormalizedEvent& e) {
   for (std::size_t i = 0; i < n; ++i) {
     auto& st = instruments_[i];
     if (!st || table_.get(static_cast<InstrumentId>(i)).venue != e.venue) continue;
-    for (auto& w : st->windows) w.set_down(t, down);
+    for (auto& w : st->windows()) w.set_down(t, down);
     mark_dirty(static_cast<InstrumentId>(i), *st);
   }
 }
@@ -299,7 +338,7 @@ void Engine::apply(const NormalizedEvent& e) {
       const bool is_long = e.liq.position == Position::kLong;
       (is_long ? st->liq_long_total : st->liq_short_total) += 1;
       if (present(usd)) (is_long ? st->liq_long_usd_total : st->liq_short_usd_total) += usd;
-      for (auto& w : st->windows) w.add_liquidation(t, e.liq.position, usd);
+      for (auto& w : st->windows()) w.add_liquidation(t, e.liq.position, usd);
       if (AssetState* a = asset_state_for(table_.get(e.instrument).asset)) {
         (is_long ? a->liq_long_total : a->liq_short_total) += 1;
         if (present(usd)) (is_long ? a->liq_long_usd_total : a->liq_short_usd_total) += usd;
@@ -311,7 +350,7 @@ void Engine::apply(const NormalizedEvent& e) {
     case EventType::kTrade:
       ++st->trades_total;
       if (present(e.trade.notional_usd)) st->volume_usd_total += e.trade.notional_usd;
-      for (auto& w : st->windows) w.add_volume(t, e.trade.notional_usd);
+      for (auto& w : st->windows()) w.add_volume(t, e.trade.notional_usd);
       break;
     case EventType::kOpenInterest:
       if (present(e.oi.contracts)) st->oi_contracts = e.oi.contracts;
@@ -332,7 +371,7 @@ void Engine::apply(const NormalizedEvent& e) {
   }
   if (state_changed) {
     const double b = st->base();
-    for (auto& w : st->windows) w.set_state(t, b, st->mark);
+    for (auto& w : st->windows()) w.set_state(t, b, st->mark);
   }
   st->has_data = true;
   mark_dirty(e.instrument, *st);
@@ -366,13 +405,13 @@ bool Engine::compute_instrument(InstrumentId id, std::int64_t now_ns, Instrument
   m.trades_total = st.trades_total;
   m.volume_usd_total = st.volume_usd_total;
   m.events_total = st.events_total;
-  m.window_count = static_cast<std::uint8_t>(st.windows.size());
+  m.window_count = static_cast<std::uint8_t>(st.window_count);
 
   const double b_now = st.base();
   const double p_now = st.mark;
   const double oi_usd_now = st.oi_usd();
-  for (std::size_t i = 0; i < st.windows.size(); ++i) {
-    RollingWindow& win = st.windows[i];
+  for (std::size_t i = 0; i < st.window_count; ++i) {
+    RollingWindow& win = st.windows()[i];
     win.advance(now_ns);
     WindowMetrics& w = m.windows[i];
     init_window(w, win.window_ns());  // m was zeroed above
