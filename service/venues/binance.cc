@@ -20,6 +20,7 @@
 
 #include "service/venues/decimal.h"
 #include "service/venues/json_scan.h"
+#include "service/venues/symbol_map.h"
 
 namespace levdyn::venues::binance {
 namespace {
@@ -329,7 +330,7 @@ class BinanceCodec final : public Codec {
       if (!valid_symbol(symbol)) {
         throw std::invalid_argument("venues.binance.symbols: invalid symbol '" + raw + "'");
       }
-      if (ids_.find(symbol) != ids_.end()) continue;  // listed twice
+      if (ids_.contains(symbol)) continue;  // listed twice
       InstrumentId id = table_.find(core::Venue::kBinance, symbol);
       if (id == kNoInstrument) id = table_.add(derived_spec(symbol));
       if (id == kNoInstrument) {
@@ -414,13 +415,6 @@ class BinanceCodec final : public Codec {
   struct Entry {
     InstrumentId tracked = kNoInstrument;  // the instrument, when tracked
     InstrumentId other = kNoInstrument;    // its "_other" bucket, created on first use
-  };
-
-  struct SymbolHash {
-    using is_transparent = void;  // find(string_view) without building a std::string
-    std::size_t operator()(std::string_view s) const noexcept {
-      return std::hash<std::string_view>{}(s);
-    }
   };
 
   /// Per-frame decoding state.
@@ -835,20 +829,20 @@ class BinanceCodec final : public Codec {
   /// Allocation-free on a cache hit.
   DecodeStatus resolve(std::string_view symbol, bool route_other, InstrumentId& id) noexcept {
     if (symbol.empty()) return DecodeStatus::kMissingField;
-    auto it = ids_.find(symbol);
-    if (it != ids_.end() && it->second.tracked != kNoInstrument) {
-      id = it->second.tracked;
+    Entry* const known = ids_.find(symbol);
+    if (known != nullptr && known->tracked != kNoInstrument) {
+      id = known->tracked;
       return DecodeStatus::kOk;
     }
-    if (it != ids_.end() && !route_other) return DecodeStatus::kIgnored;
-    if (it != ids_.end() && it->second.other != kNoInstrument) {
-      id = it->second.other;
+    if (known != nullptr && !route_other) return DecodeStatus::kIgnored;
+    if (known != nullptr && known->other != kNoInstrument) {
+      id = known->other;
       return DecodeStatus::kOk;
     }
     // Slow path: a symbol seen for the first time (or uncached). Allocates; may lock the table.
     if (!valid_symbol(symbol)) return DecodeStatus::kUnknownMessage;
     try {
-      Entry entry = it != ids_.end() ? it->second : Entry{};
+      Entry entry = known != nullptr ? *known : Entry{};
       if (accept_all_) {
         entry.tracked = table_.find(core::Venue::kBinance, symbol);
         if (entry.tracked == kNoInstrument) entry.tracked = table_.add(derived_spec(symbol));
@@ -857,10 +851,10 @@ class BinanceCodec final : public Codec {
         entry.other = table_.other(core::Venue::kBinance, asset_of(symbol));
         if (entry.other == kNoInstrument) return DecodeStatus::kUnknownMessage;
       }
-      if (it != ids_.end()) {
-        it->second = entry;
+      if (known != nullptr) {
+        *known = entry;
       } else if (ids_.size() < kMaxCachedSymbols) {
-        ids_.emplace(std::string(symbol), entry);
+        ids_.emplace(symbol, entry);
       }
       if (entry.tracked != kNoInstrument) {
         id = entry.tracked;
@@ -885,7 +879,7 @@ class BinanceCodec final : public Codec {
   core::InstrumentTable& table_;
   std::vector<std::string> symbols_;  // tracked, upper case, in config order
   bool accept_all_ = false;           // no symbols configured: every symbol is tracked
-  std::unordered_map<std::string, Entry, SymbolHash, std::equal_to<>> ids_;
+  SymbolMap<Entry> ids_;
   std::string buffer_;  // padded copy of the current frame, reused
   od::parser parser_;
   std::uint64_t fast_frames_ = 0;

@@ -25,14 +25,15 @@
 #include <cstdint>
 #include <cstring>
 #include <functional>
-#include <memory_resource>
-#include <tuple>
 #include <limits>
+#include <memory_resource>
 #include <stdexcept>
+#include <tuple>
 #include <unordered_map>
 #include <utility>
 
 #include "service/venues/json_scan.h"
+#include "service/venues/symbol_map.h"
 
 namespace levdyn::venues::bitmex {
 namespace {
@@ -468,7 +469,7 @@ class BitmexCodec final : public Codec {
       if (!valid_symbol(symbol)) {
         throw std::invalid_argument("venues.bitmex.symbols: invalid symbol '" + raw + "'");
       }
-      if (syms_.find(symbol) != syms_.end()) continue;
+      if (syms_.contains(symbol)) continue;
       const Sym s = tracked_sym(symbol);
       if (s.id == kNoInstrument) {
         throw std::invalid_argument("venues.bitmex.symbols: the instrument table cannot hold '" +
@@ -483,7 +484,7 @@ class BitmexCodec final : public Codec {
     if (accept_all_) {
       syms_.emplace(std::string(kXbtReference), tracked_sym(std::string(kXbtReference)));
     }
-    if (syms_.find(kXbtReference) == syms_.end()) {
+    if (!syms_.contains(kXbtReference)) {
       // Reference only: its mark prices quanto / XBT-quoted values; it emits nothing.
       Sym ref;
       ref.reference_only = true;
@@ -514,7 +515,7 @@ class BitmexCodec final : public Codec {
       add("trade", s);
       add("liquidation", s);
     }
-    if (syms_.at(std::string(kXbtReference)).reference_only) add("instrument", kXbtReference);
+    if (syms_.find(kXbtReference)->reference_only) add("instrument", kXbtReference);
     frame += "]}";
     return {WsEndpoint{settings_.ws_url, {frame}}};
   }
@@ -980,12 +981,12 @@ class BitmexCodec final : public Codec {
       if (t == kLiquidation) orders_.clear();
       return;
     }
-    auto it = syms_.find(symbol);
-    if (it == syms_.end()) return;
-    it->second.partial[static_cast<std::size_t>(t)] = true;
+    Sym* const sym = syms_.find(symbol);
+    if (sym == nullptr) return;
+    sym->partial[static_cast<std::size_t>(t)] = true;
     if (t == kLiquidation) {
       for (auto o = orders_.begin(); o != orders_.end();) {
-        o = o->second.sym == &it->second ? orders_.erase(o) : std::next(o);
+        o = o->second.sym == sym ? orders_.erase(o) : std::next(o);
       }
     }
   }
@@ -1014,16 +1015,16 @@ class BitmexCodec final : public Codec {
       s = nullptr;
       return true;
     }
-    auto it = syms_.find(r.symbol);
-    if (it == syms_.end()) {
+    Sym* known = syms_.find(r.symbol);
+    if (known == nullptr) {
       if (!accept_all_ || syms_.size() >= kMaxAcceptedSymbols || !valid_symbol(r.symbol)) {
         return false;  // untracked
       }
       const Sym added = tracked_sym(std::string(r.symbol));
       if (added.id == kNoInstrument) return false;  // instrument table full
-      it = syms_.emplace(std::string(r.symbol), added).first;
+      known = syms_.emplace(r.symbol, added).first;
     }
-    Sym& sym = it->second;
+    Sym& sym = *known;
     if (sym.reference_only && t != kInstrument) return false;
     if (!in_partial && !table_partial_[static_cast<std::size_t>(t)] &&
         !sym.partial[static_cast<std::size_t>(t)]) {
@@ -1164,8 +1165,7 @@ class BitmexCodec final : public Codec {
 
   Sym* xbt_sym() {
     if (xbt_ == nullptr) {
-      auto it = syms_.find(kXbtReference);
-      if (it != syms_.end()) xbt_ = &it->second;
+      xbt_ = syms_.find(kXbtReference);
     }
     return xbt_;
   }
@@ -1175,7 +1175,7 @@ class BitmexCodec final : public Codec {
   std::vector<std::string> symbols_;
   bool accept_all_ = false;  // no symbols configured: every instrument is tracked as seen
   static constexpr std::size_t kMaxAcceptedSymbols = 4096;
-  std::unordered_map<std::string, Sym, SymbolHash, std::equal_to<>> syms_;
+  SymbolMap<Sym> syms_;
   // Resting liquidation orders come and go with every liquidation: their nodes and keys live in
   // a pool that keeps freed blocks, so a warm codec inserts and deletes orders without
   // touching the heap (the pool is declared first: it outlives the map).

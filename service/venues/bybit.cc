@@ -20,6 +20,7 @@
 
 #include "service/venues/decimal.h"
 #include "service/venues/json_scan.h"
+#include "service/venues/symbol_map.h"
 
 namespace levdyn::venues::bybit {
 namespace {
@@ -378,7 +379,7 @@ class BybitCodecImpl final : public BybitCodec {
       if (!valid_symbol(symbol)) {
         throw std::invalid_argument("venues.bybit.symbols: invalid symbol '" + raw + "'");
       }
-      if (ids_.find(symbol) != ids_.end()) continue;
+      if (ids_.contains(symbol)) continue;
       InstrumentId id = table_.find(core::Venue::kBybit, symbol);
       if (id == kNoInstrument) id = table_.add(derived_spec(symbol));
       if (id == kNoInstrument) {
@@ -476,13 +477,6 @@ class BybitCodecImpl final : public BybitCodec {
     ContractKind kind = ContractKind::kLinear;
     double contract_value = 1.0;
     Ticker ticker;
-  };
-
-  struct SymbolHash {
-    using is_transparent = void;
-    std::size_t operator()(std::string_view s) const noexcept {
-      return std::hash<std::string_view>{}(s);
-    }
   };
 
   struct Frame {
@@ -960,10 +954,9 @@ class BybitCodecImpl final : public BybitCodec {
   /// kOk with `entry` set for a tracked symbol; kIgnored for an untracked one. Allocation-free
   /// on a cache hit.
   DecodeStatus resolve(std::string_view symbol, Entry*& entry) noexcept {
-    auto it = ids_.find(symbol);
-    if (it != ids_.end()) {
-      if (it->second.id == kNoInstrument) return DecodeStatus::kIgnored;
-      entry = &it->second;
+    if (Entry* const known = ids_.find(symbol)) {
+      if (known->id == kNoInstrument) return DecodeStatus::kIgnored;
+      entry = known;
       return DecodeStatus::kOk;
     }
     if (!valid_symbol(symbol)) return DecodeStatus::kUnknownMessage;
@@ -979,10 +972,9 @@ class BybitCodecImpl final : public BybitCodec {
         if (e.id == kNoInstrument) return DecodeStatus::kIgnored;
         return DecodeStatus::kUnknownMessage;  // no room for a ticker cache
       }
-      auto [pos, inserted] = ids_.emplace(std::string(symbol), e);
-      (void)inserted;
-      if (pos->second.id == kNoInstrument) return DecodeStatus::kIgnored;
-      entry = &pos->second;
+      Entry* const added = ids_.emplace(symbol, e).first;
+      if (added->id == kNoInstrument) return DecodeStatus::kIgnored;
+      entry = added;
       return DecodeStatus::kOk;
     } catch (...) {
       return DecodeStatus::kUnknownMessage;
@@ -995,8 +987,8 @@ class BybitCodecImpl final : public BybitCodec {
   std::vector<std::string> inverse_;  // tracked inverse symbols, config order
   std::vector<ContractKind> endpoint_kinds_;
   bool accept_all_ = false;
-  // Node-based: Entry pointers stay valid across inserts (Frame::commit relies on it).
-  std::unordered_map<std::string, Entry, SymbolHash, std::equal_to<>> ids_;
+  // Entry pointers stay valid across inserts (Frame::commit relies on it).
+  SymbolMap<Entry> ids_;
   std::uint64_t disagreements_ = 0;
   std::uint64_t fast_frames_ = 0;
   std::vector<DataFields> fast_entries_;  // the fast path's data entries of one frame

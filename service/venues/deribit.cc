@@ -18,6 +18,7 @@
 #include <utility>
 
 #include "service/venues/json_scan.h"
+#include "service/venues/symbol_map.h"
 
 namespace levdyn::venues::deribit {
 namespace {
@@ -295,7 +296,7 @@ class DeribitCodec final : public Codec {
       if (!valid_symbol(symbol)) {
         throw std::invalid_argument("venues.deribit.symbols: invalid symbol '" + raw + "'");
       }
-      if (ids_.find(symbol) != ids_.end()) continue;  // listed twice
+      if (ids_.contains(symbol)) continue;  // listed twice
       InstrumentId id = table_.find(core::Venue::kDeribit, symbol);
       if (id == kNoInstrument) id = table_.add(derived_spec(symbol));
       if (id == kNoInstrument) {
@@ -384,13 +385,6 @@ class DeribitCodec final : public Codec {
     std::array<std::uint16_t, kDedupeIndexSlots> index{};  // hash index over `recent`
     std::size_t next = 0;
     std::size_t count = 0;
-  };
-
-  struct SymbolHash {
-    using is_transparent = void;  // find(string_view) without building a std::string
-    std::size_t operator()(std::string_view s) const noexcept {
-      return std::hash<std::string_view>{}(s);
-    }
   };
 
   /// Per-frame decoding state.
@@ -1003,8 +997,8 @@ class DeribitCodec final : public Codec {
   /// all-market liquidation stream, so there is no "_other" routing).
   DecodeStatus resolve(std::string_view symbol, Entry*& entry) noexcept {
     if (symbol.empty()) return DecodeStatus::kMissingField;
-    const auto it = ids_.find(symbol);
-    if (it == ids_.end()) {
+    Entry* const* const known = ids_.find(symbol);
+    if (known == nullptr) {
       if (!valid_symbol(symbol)) return DecodeStatus::kUnknownMessage;
       // No symbols configured (`levdyn normalize`): every instrument is tracked as seen, as the
       // other codecs do; bounded like their symbol caches.
@@ -1022,13 +1016,13 @@ class DeribitCodec final : public Codec {
         added->contract_value = info.contract_value > 0.0 ? info.contract_value : 1.0;
         entry = added.get();
         entries_.push_back(std::move(added));  // first: ids_ never holds a pointer it does not own
-        ids_.emplace(std::string(symbol), entry);
+        ids_.emplace(symbol, entry);
       } catch (...) {
         return DecodeStatus::kUnknownMessage;  // out of memory: count it, do not crash
       }
       return DecodeStatus::kOk;
     }
-    entry = it->second;
+    entry = *known;
     return DecodeStatus::kOk;
   }
   static constexpr std::size_t kMaxAcceptedInstruments = 4096;
@@ -1037,7 +1031,7 @@ class DeribitCodec final : public Codec {
   core::InstrumentTable& table_;
   std::vector<std::string> symbols_;  // tracked, upper case, in config order
   std::vector<std::unique_ptr<Entry>> entries_;
-  std::unordered_map<std::string, Entry*, SymbolHash, std::equal_to<>> ids_;
+  SymbolMap<Entry*> ids_;
   std::vector<std::pair<Entry*, std::uint64_t>> pending_;  // trade ids of the current frame
   std::uint64_t duplicates_ = 0;
   std::int64_t next_test_id_ = kFirstTestId;

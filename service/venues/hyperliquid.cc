@@ -42,6 +42,7 @@
 
 #include "service/venues/decimal.h"
 #include "service/venues/json_scan.h"
+#include "service/venues/symbol_map.h"
 
 namespace levdyn::venues::hyperliquid {
 namespace {
@@ -315,7 +316,7 @@ class HyperliquidCodec final : public Codec {
       if (!valid_symbol(coin)) {
         throw std::invalid_argument("venues.hyperliquid.symbols: invalid coin '" + coin + "'");
       }
-      if (ids_.find(coin) != ids_.end()) continue;  // listed twice
+      if (ids_.contains(coin)) continue;  // listed twice
       InstrumentId id = table_.find(core::Venue::kHyperliquid, coin);
       if (id == kNoInstrument) id = table_.add(make_spec(coin));
       if (id == kNoInstrument) {
@@ -387,13 +388,6 @@ class HyperliquidCodec final : public Codec {
   struct Entry {
     InstrumentId id = kNoInstrument;        // kNoInstrument: an untracked coin
     std::unique_ptr<RecentTrades> recent;   // tracked coins only
-  };
-
-  struct SymbolHash {
-    using is_transparent = void;  // find(string_view) without building a std::string
-    std::size_t operator()(std::string_view s) const noexcept {
-      return std::hash<std::string_view>{}(s);
-    }
   };
 
   struct Pending {
@@ -836,10 +830,9 @@ class HyperliquidCodec final : public Codec {
   /// an error for an unusable one. Allocation-free on a cache hit.
   DecodeStatus resolve(std::string_view coin, Entry*& entry) noexcept {
     if (coin.empty()) return DecodeStatus::kMissingField;
-    auto it = ids_.find(coin);
-    if (it != ids_.end()) {
-      if (it->second.id == kNoInstrument) return DecodeStatus::kIgnored;
-      entry = &it->second;
+    if (Entry* const known = ids_.find(coin)) {
+      if (known->id == kNoInstrument) return DecodeStatus::kIgnored;
+      entry = known;
       return DecodeStatus::kOk;
     }
     if (!valid_symbol(coin)) return DecodeStatus::kUnknownMessage;
@@ -856,9 +849,9 @@ class HyperliquidCodec final : public Codec {
         // and so could not be deduplicated: count it rather than risk double counting.
         return fresh.id == kNoInstrument ? DecodeStatus::kIgnored : DecodeStatus::kUnknownMessage;
       }
-      const auto pos = ids_.emplace(std::string(coin), std::move(fresh)).first;
-      if (pos->second.id == kNoInstrument) return DecodeStatus::kIgnored;
-      entry = &pos->second;
+      Entry* const added = ids_.emplace(coin, std::move(fresh)).first;
+      if (added->id == kNoInstrument) return DecodeStatus::kIgnored;
+      entry = added;
       return DecodeStatus::kOk;
     } catch (...) {
       return DecodeStatus::kUnknownMessage;  // out of memory: count it, do not crash
@@ -869,7 +862,7 @@ class HyperliquidCodec final : public Codec {
   core::InstrumentTable& table_;
   std::vector<std::string> symbols_;  // tracked coins, in config order
   bool accept_all_ = false;           // no coins configured: every coin is tracked
-  std::unordered_map<std::string, Entry, SymbolHash, std::equal_to<>> ids_;
+  SymbolMap<Entry> ids_;
   std::vector<Pending> pending_;  // trade keys of the current frame, committed on success
   std::uint64_t duplicates_ = 0;
   std::uint64_t fast_frames_ = 0;

@@ -27,6 +27,7 @@
 
 #include "service/venues/decimal.h"
 #include "service/venues/json_scan.h"
+#include "service/venues/symbol_map.h"
 
 namespace levdyn::venues::okx {
 namespace {
@@ -366,7 +367,7 @@ class OkxCodec final : public Codec {
       if (!valid_symbol(symbol)) {
         throw std::invalid_argument("venues.okx.symbols: invalid symbol '" + raw + "'");
       }
-      if (ids_.find(symbol) != ids_.end()) continue;  // listed twice
+      if (ids_.contains(symbol)) continue;  // listed twice
       InstrumentId id = table_.find(core::Venue::kOkx, symbol);
       if (id == kNoInstrument) id = table_.add(derived_spec(symbol));
       if (id == kNoInstrument) {
@@ -433,13 +434,6 @@ class OkxCodec final : public Codec {
     InstrumentId other = kNoInstrument;    // its "_other" bucket, created on first use
     core::ContractKind kind = core::ContractKind::kLinear;
     double contract_value = core::kAbsent;  // ctVal × ctMult; NaN when unknown
-  };
-
-  struct SymbolHash {
-    using is_transparent = void;  // find(string_view) without building a std::string
-    std::size_t operator()(std::string_view s) const noexcept {
-      return std::hash<std::string_view>{}(s);
-    }
   };
 
   /// Per-frame decoding state.
@@ -1005,15 +999,15 @@ class OkxCodec final : public Codec {
     if (slot.status != DecodeStatus::kOk) return slot.status;
     const std::string_view symbol = slot.value;
     if (symbol.empty()) return DecodeStatus::kMissingField;
-    auto it = ids_.find(symbol);
-    if (it != ids_.end()) {
-      if (it->second.tracked != kNoInstrument) {
-        entry = &it->second;
+    Entry* cached = ids_.find(symbol);
+    if (cached != nullptr) {
+      if (cached->tracked != kNoInstrument) {
+        entry = cached;
         return DecodeStatus::kOk;
       }
       if (!route_other) return DecodeStatus::kIgnored;
-      if (it->second.other != kNoInstrument) {
-        entry = &it->second;
+      if (cached->other != kNoInstrument) {
+        entry = cached;
         return DecodeStatus::kOk;
       }
     }
@@ -1044,10 +1038,10 @@ class OkxCodec final : public Codec {
         e.other = table_.other(core::Venue::kOkx, asset);
         if (e.other == kNoInstrument) return DecodeStatus::kUnknownMessage;
       }
-      if (it != ids_.end()) {
-        it->second = e;
+      if (cached != nullptr) {
+        *cached = e;
       } else if (ids_.size() < kMaxCachedSymbols) {
-        it = ids_.emplace(std::string(symbol), e).first;
+        cached = ids_.emplace(symbol, e).first;
       } else {
         // Cache full: decode through a scratch entry (valid until the next resolve).
         scratch_ = e;
@@ -1055,11 +1049,11 @@ class OkxCodec final : public Codec {
         entry = &scratch_;
         return DecodeStatus::kOk;
       }
-      if (it->second.tracked == kNoInstrument && !route_other) return DecodeStatus::kIgnored;
-      entry = &it->second;
+      if (cached->tracked == kNoInstrument && !route_other) return DecodeStatus::kIgnored;
+      entry = cached;
       return DecodeStatus::kOk;
     } catch (...) {
-      return DecodeStatus::kUnknownMessage;  // out of memory: count it, do not crash
+      return DecodeStatus::kUnknownMessage;  // out of memory: count cached, do not crash
     }
   }
 
@@ -1067,7 +1061,7 @@ class OkxCodec final : public Codec {
   core::InstrumentTable& table_;
   std::vector<std::string> symbols_;  // tracked, upper case, in config order
   bool accept_all_ = false;           // no symbols configured: every instId is tracked
-  std::unordered_map<std::string, Entry, SymbolHash, std::equal_to<>> ids_;
+  SymbolMap<Entry> ids_;
   Entry scratch_;
   std::string buffer_;  // padded copy of the current frame, reused
   od::parser parser_;
