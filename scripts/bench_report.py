@@ -73,6 +73,12 @@ if ours_r and base_r:
 for n in (10, 100, 500, 2000):
     row("engine ns/event, %d instruments, 4 windows" % n, t_ns("BM_Engine_Apply/%d" % n),
         t_ns("BM_Engine_Apply/10"), "ns", "≤ 100 ns, flat")
+for n in (10, 2000):  # where the cost at 2000 instruments is: apply alone, and a publish each
+    row("engine ns/event, %d instruments, apply() alone (no publish)" % n,
+        t_ns("BM_Engine_ApplyOnly/%d" % n), t_ns("BM_Engine_ApplyOnly/10"), "ns", "≤ 100 ns, flat")
+for n in (10, 2000):
+    row("engine ns/event, %d instruments, apply() and a publish after every event (events one at a time)" % n,
+        t_ns("BM_Engine_PublishEach/%d" % n), t_ns("BM_Engine_PublishEach/10"), "ns", "—")
 for n in (10, 2000):  # the engine's memory from the heap instead of the huge-page arena
     row("engine ns/event, %d instruments, state on the huge-page arena, against the heap" % n,
         t_ns("BM_Engine_Apply/%d" % n), t_ns("BM_Engine_Apply_Heap/%d" % n), "ns", "—")

@@ -124,10 +124,16 @@ BENCHMARK(BM_Ring_BoostLockfree)->Unit(benchmark::kMillisecond)->UseRealTime()->
     ->ReportAggregatesOnly(true);
 
 // Engine::apply per event (trades, OI, liquidations mixed) over N instruments, 4 windows,
-// with a dirty publish every 1000 events (what the runner does per batch).
+// with a dirty publish every `publish_every` events (0: never): every 1024 in BM_Engine_Apply,
+// where the runner publishes once per batch of events; never in BM_Engine_ApplyOnly, the cost
+// of apply() alone; after every event in BM_Engine_PublishEach, as the runner does when events
+// come one at a time. A publish recomputes each instrument applied to since the last one: at
+// 2000 instruments nearly every event dirties another instrument, at 10 a publish covers ~100
+// events.
 // The engine's memory as the service allocates it (app::HugePageArena: 2 MiB pages), or from
 // the default heap (BM_Engine_Apply_Heap, the baseline for that choice).
-void engine_apply(benchmark::State& state, std::pmr::memory_resource* memory) {
+void engine_apply(benchmark::State& state, std::pmr::memory_resource* memory,
+                  std::size_t publish_every = 1024) {
   const int n = static_cast<int>(state.range(0));
   levdyn::core::InstrumentTable table;
   for (int i = 0; i < n; ++i) {
@@ -166,7 +172,8 @@ void engine_apply(benchmark::State& state, std::pmr::memory_resource* memory) {
     e.exchange_ts_ns += shift;
     e.recv_wall_ns += shift;
     engine.apply(e);
-    if ((++i & 1023) == 0) engine.publish(e.recv_wall_ns, false);
+    ++i;
+    if (publish_every != 0 && i % publish_every == 0) engine.publish(e.recv_wall_ns, false);
     if ((i & (events.size() - 1)) == 0) shift += t - events.front().exchange_ts_ns + 50'000;
   }
   state.SetItemsProcessed(state.iterations());
@@ -176,6 +183,18 @@ void BM_Engine_Apply(benchmark::State& state) {
   levdyn::app::HugePageArena arena;
   engine_apply(state, &arena);
 }
+void BM_Engine_ApplyOnly(benchmark::State& state) {
+  levdyn::app::HugePageArena arena;
+  engine_apply(state, &arena, 0);
+}
+BENCHMARK(BM_Engine_ApplyOnly)->Arg(10)->Arg(2000)->Repetitions(5)->ReportAggregatesOnly(true);
+
+void BM_Engine_PublishEach(benchmark::State& state) {
+  levdyn::app::HugePageArena arena;
+  engine_apply(state, &arena, 1);
+}
+BENCHMARK(BM_Engine_PublishEach)->Arg(10)->Arg(2000)->Repetitions(5)->ReportAggregatesOnly(true);
+
 BENCHMARK(BM_Engine_Apply)->Arg(10)->Arg(100)->Arg(500)->Arg(2000)->Repetitions(5)
     ->ReportAggregatesOnly(true);
 
