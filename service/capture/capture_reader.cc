@@ -3,17 +3,13 @@
 #include <google/protobuf/stubs/common.h>
 #include <zstd.h>
 
-#include <condition_variable>
 #include <cstring>
-#include <deque>
-#include <mutex>
 #include <new>
-#include <thread>
 #include <vector>
 
 #include "levdyn/v1/capture.pb.h"
 #include "service/capture/capture_format.h"
-#include "service/feed/thread_name.h"
+#include "service/capture/read_ahead.h"
 
 namespace levdyn::capture {
 
@@ -72,61 +68,26 @@ class BlockPrefetcher {
   /// `file` is positioned at `offset`, the first block; the caller keeps it open until this
   /// object is destroyed.
   BlockPrefetcher(std::FILE* file, std::uint64_t offset)
-      : file_(file), offset_(offset), thread_([this] { run(); }) {}
-  ~BlockPrefetcher() {
-    {
-      const std::lock_guard<std::mutex> lock(mutex_);
-      stop_ = true;
-    }
-    cv_.notify_all();
-    thread_.join();
-  }
-  BlockPrefetcher(const BlockPrefetcher&) = delete;
-  BlockPrefetcher& operator=(const BlockPrefetcher&) = delete;
+      : file_(file),
+        offset_(offset),
+        ahead_(kAhead, "levdyn-capread", [this](PrefetchedBlock& b) { return make(b); }) {}
 
-  /// The next block, waiting for it if need be. `spent` (the previous block's buffer) is
-  /// reused for a later block, so reading a file allocates only its first few buffers.
-  PrefetchedBlock take(std::string spent) {
-    std::unique_lock<std::mutex> lock(mutex_);
-    if (spent.capacity() != 0 && spare_.size() < kAhead + 1) spare_.push_back(std::move(spent));
-    cv_.wait(lock, [this] { return !ready_.empty(); });
-    PrefetchedBlock b = std::move(ready_.front());
-    ready_.pop_front();
-    lock.unlock();
-    cv_.notify_all();
-    return b;
-  }
+  /// The next block, waiting for it if need be. `spent` (the previous block) is reused for a
+  /// later block, so reading a file allocates only its first few buffers.
+  PrefetchedBlock take(PrefetchedBlock spent) { return ahead_.take(std::move(spent)); }
 
  private:
-  void run() {
-    feed::set_thread_name("levdyn-capread");
-    std::string compressed;
-    while (true) {
-      std::string buffer;
-      {
-        std::unique_lock<std::mutex> lock(mutex_);
-        cv_.wait(lock, [this] { return stop_ || ready_.size() < kAhead; });
-        if (stop_) return;
-        if (!spare_.empty()) {
-          buffer = std::move(spare_.back());
-          spare_.pop_back();
-        }
-      }
-      PrefetchedBlock b;
-      b.raw = std::move(buffer);
-      try {
-        read(b, compressed);
-      } catch (const std::bad_alloc&) {
-        b.error = "block too large to decompress (out of memory)";
-      }
-      const bool last = b.end || !b.error.empty();
-      {
-        const std::lock_guard<std::mutex> lock(mutex_);
-        ready_.push_back(std::move(b));
-      }
-      cv_.notify_all();
-      if (last) return;
+  /// The next block into `b` (its buffer reused); true when it is the last one.
+  bool make(PrefetchedBlock& b) noexcept {
+    std::string buffer = std::move(b.raw);
+    b = PrefetchedBlock{};
+    b.raw = std::move(buffer);
+    try {
+      read(b, compressed_);
+    } catch (const std::bad_alloc&) {
+      b.error = "block too large to decompress (out of memory)";
     }
+    return b.end || !b.error.empty();
   }
 
   /// Reads the block at offset_ into `b`.
@@ -168,13 +129,9 @@ class BlockPrefetcher {
   }
 
   std::FILE* const file_;
-  std::uint64_t offset_;  // of the next block to read; the thread's own
-  std::mutex mutex_;
-  std::condition_variable cv_;  // a block taken or handed over, or stop_
-  std::deque<PrefetchedBlock> ready_;
-  std::vector<std::string> spare_;
-  bool stop_ = false;
-  std::thread thread_;  // last: starts once the members above exist
+  std::uint64_t offset_;              // of the next block to read; the thread's own
+  std::string compressed_;            // the thread's, reused
+  ReadAhead<PrefetchedBlock> ahead_;  // last: its thread starts once the members above exist
 };
 
 CaptureReader::CaptureReader() = default;
@@ -266,7 +223,9 @@ bool CaptureReader::load_block() {
     done_ = true;
     return false;
   }
-  PrefetchedBlock b = prefetch_->take(std::move(raw_));
+  PrefetchedBlock spent;
+  spent.raw = std::move(raw_);
+  PrefetchedBlock b = prefetch_->take(std::move(spent));
   raw_.clear();
   pos_ = 0;
   block_offset_ = b.offset;

@@ -4,8 +4,12 @@
 #include <cerrno>
 #include <cstring>
 #include <filesystem>
+#include <new>
 #include <system_error>
 #include <tuple>
+#include <utility>
+
+#include "service/capture/read_ahead.h"
 
 namespace levdyn::capture {
 
@@ -17,7 +21,140 @@ bool ends_with(std::string_view s, std::string_view suffix) {
 
 constexpr std::size_t kReadChunk = 1u << 20;
 
+/// The next line of `file`, read in chunks into `buf` from `pos` on (`keep`: nothing read is
+/// dropped, for give_back()). False at the end.
+bool read_next_line(std::FILE* file, std::string& buf, std::size_t& pos, bool& eof, bool keep,
+                    std::string_view& line) {
+  for (;;) {
+    const std::size_t nl = buf.find('\n', pos);
+    if (nl != std::string::npos) {
+      line = std::string_view(buf).substr(pos, nl - pos);
+      pos = nl + 1;
+      return true;
+    }
+    if (eof) {
+      if (pos >= buf.size()) return false;
+      line = std::string_view(buf).substr(pos);  // a last line without a newline
+      pos = buf.size();
+      return true;
+    }
+    if (!keep) {
+      buf.erase(0, pos);  // keep the partial line, read more behind it
+      pos = 0;
+    }
+    const std::size_t have = buf.size();
+    buf.resize(have + kReadChunk);
+    const std::size_t got = std::fread(buf.data() + have, 1, kReadChunk, file);
+    buf.resize(have + got);
+    if (got < kReadChunk) eof = true;
+  }
+}
+
+/// One JSONL line read ahead: a frame (its payload in its batch's bytes), or a rejected line
+/// and why (with its line number).
+struct JsonlItem {
+  bool bad = false;
+  RecordedFrame frame;  // all but the payload
+  std::size_t offset = 0, size = 0;
+  std::string error;
+};
+
+/// A batch of lines read ahead, and whether the file ended after them. The payloads lie back to
+/// back in `bytes`, as a capture block's frames do: the taker copies each out of memory it
+/// reads in order.
+struct JsonlBatch {
+  std::vector<JsonlItem> items;  // kBatch of them, reused
+  std::string bytes;             // reused: keeps its capacity
+  std::size_t count = 0;
+  bool end = false;
+};
+
 }  // namespace
+
+/// A JSONL file's lines read and parsed on a thread of its own (levdyn-jsonread), in batches,
+/// ahead of the thread that takes the frames: as a capture's blocks are decompressed ahead of
+/// the replay, the line parse (the JSON envelope, the frame's unescaping) is off the thread
+/// that decodes and runs the engine. The frames and rejected lines come out in file order.
+class JsonlPrefetcher {
+ public:
+  static constexpr std::size_t kBatch = 512;
+  static constexpr std::size_t kAhead = 4;  // batches ready at most
+
+  /// Reads `file` (which the caller closes after destroying this) named `path` in errors.
+  JsonlPrefetcher(std::FILE* file, std::string path)
+      : file_(file),
+        path_(std::move(path)),
+        ahead_(kAhead, "levdyn-jsonread", [this](JsonlBatch& b) { return make(b); }) {}
+
+  /// The next line read ahead (waiting for it if need be), or nullptr at the end of the file;
+  /// `bytes` holds its payload at the item's offset. Both are valid until the next call.
+  JsonlItem* next(std::string_view& bytes) {
+    while (next_ >= current_.count) {
+      if (current_.end) return nullptr;
+      current_ = ahead_.take(std::move(current_));
+      next_ = 0;
+    }
+    bytes = current_.bytes;
+    return &current_.items[next_++];
+  }
+
+ private:
+  /// The next batch of lines into `b` (its buffers reused); true when the file ends there.
+  bool make(JsonlBatch& b) noexcept {
+    b.count = 0;
+    b.end = false;
+    b.bytes.clear();
+    try {
+      if (b.items.size() < kBatch) b.items.resize(kBatch);
+      std::string_view line;
+      while (b.count < kBatch) {
+        if (!read_next_line(file_, buf_, pos_, eof_, false, line)) {
+          b.end = true;
+          break;
+        }
+        ++line_no_;
+        const auto r = parse_jsonl_line(line, false, core::Venue::kBinance, parsed_, error_);
+        if (r == JsonlResult::kBlank) continue;
+        JsonlItem& item = b.items[b.count++];
+        item.bad = r != JsonlResult::kFrame;
+        if (item.bad) {
+          item.error = path_ + ":" + std::to_string(line_no_) + ": " + error_;
+          continue;
+        }
+        item.frame.venue = parsed_.venue;
+        item.frame.connection = parsed_.connection;
+        item.frame.channel = parsed_.channel;
+        item.frame.recv_wall_ns = parsed_.ts_ns;
+        item.offset = b.bytes.size();
+        item.size = parsed_.frame.size();
+        b.bytes.append(parsed_.frame);
+      }
+    } catch (const std::bad_alloc&) {
+      // Out of memory: what was read comes out, then the reader reports it and ends.
+      if (b.count < b.items.size()) {
+        JsonlItem& item = b.items[b.count++];
+        item.bad = true;
+        item.error = path_ + ":" + std::to_string(line_no_) + ": out of memory reading ahead";
+      }
+      b.end = true;
+    }
+    return b.end;
+  }
+
+  std::FILE* const file_;
+  const std::string path_;
+  // The reading thread's.
+  std::string buf_;
+  std::size_t pos_ = 0;
+  bool eof_ = false;
+  std::uint64_t line_no_ = 0;
+  JsonlFrame parsed_;
+  std::string error_;
+  // The taker's: the batch its lines come from, and the next one's index.
+  JsonlBatch current_;
+  std::size_t next_ = 0;
+  ReadAhead<JsonlBatch> ahead_;  // last: its thread starts once the members above exist
+};
 
 bool capture_files_in(const std::string& dir, std::vector<std::string>& out, std::string& error) {
   namespace fs = std::filesystem;
@@ -84,6 +221,7 @@ StdinReadAhead& stdin_read_ahead() {
 }
 }  // namespace
 
+FrameSource::FrameSource() = default;
 FrameSource::~FrameSource() { release(); }
 
 bool FrameSource::open(const std::string& path, FileFormat format, std::string& error, bool keep) {
@@ -149,10 +287,16 @@ bool FrameSource::start(std::string& error) {
     return false;
   }
   owns_file_ = true;
+  try {
+    ahead_ = std::make_unique<JsonlPrefetcher>(file_, path_);
+  } catch (const std::exception&) {
+    ahead_.reset();  // no thread to be had: the lines are read on this one
+  }
   return true;
 }
 
 void FrameSource::release() noexcept {
+  ahead_.reset();  // its thread reads file_: stopped before the file closes
   capture_.close();
   if (owns_file_ && file_ != nullptr) std::fclose(file_);
   file_ = nullptr;
@@ -163,29 +307,7 @@ void FrameSource::release() noexcept {
 }
 
 bool FrameSource::read_line(std::string_view& line) {
-  for (;;) {
-    const std::size_t nl = buf_.find('\n', pos_);
-    if (nl != std::string::npos) {
-      line = std::string_view(buf_).substr(pos_, nl - pos_);
-      pos_ = nl + 1;
-      return true;
-    }
-    if (eof_) {
-      if (pos_ >= buf_.size()) return false;
-      line = std::string_view(buf_).substr(pos_);  // a last line without a newline
-      pos_ = buf_.size();
-      return true;
-    }
-    if (!keep_) {
-      buf_.erase(0, pos_);  // keep the partial line, read more behind it
-      pos_ = 0;
-    }
-    const std::size_t have = buf_.size();
-    buf_.resize(have + kReadChunk);
-    const std::size_t got = std::fread(buf_.data() + have, 1, kReadChunk, file_);
-    buf_.resize(have + got);
-    if (got < kReadChunk) eof_ = true;
-  }
+  return read_next_line(file_, buf_, pos_, eof_, keep_, line);
 }
 
 void FrameSource::give_back() {
@@ -220,6 +342,23 @@ FrameSource::Next FrameSource::next(RecordedFrame& out, std::string& error) {
 
 FrameSource::Next FrameSource::next_line(RecordedFrame& out, std::string& error) {
   if (file_ == nullptr) return Next::kEnd;
+  if (ahead_) {
+    std::string_view bytes;
+    JsonlItem* const next = ahead_->next(bytes);
+    if (next == nullptr) return Next::kEnd;
+    JsonlItem& item = *next;
+    if (item.bad) {
+      error.swap(item.error);
+      return Next::kBadLine;
+    }
+    out.venue = item.frame.venue;
+    out.connection = item.frame.connection;
+    out.channel = item.frame.channel;
+    out.recv_wall_ns = item.frame.recv_wall_ns;
+    out.recv_steady_ns = 0;
+    out.payload.assign(bytes.substr(item.offset, item.size));
+    return Next::kFrame;
+  }
   std::string_view line;
   while (read_line(line)) {
     ++line_no_;

@@ -7,6 +7,7 @@
 
 #include <cstdint>
 #include <cstdio>
+#include <memory>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -28,11 +29,13 @@ enum class FileFormat : std::uint8_t { kAuto, kCapture, kJsonl };
 [[nodiscard]] bool capture_files_in(const std::string& dir, std::vector<std::string>& out,
                                     std::string& error);
 
+class JsonlPrefetcher;
+
 class FrameSource {
  public:
   enum class Next : std::uint8_t { kFrame, kEnd, kBadLine };
 
-  FrameSource() = default;
+  FrameSource();
   ~FrameSource();
   FrameSource(const FrameSource&) = delete;
   FrameSource& operator=(const FrameSource&) = delete;
@@ -79,6 +82,8 @@ class FrameSource {
   std::uint64_t line_no_ = 0;
   std::string parse_error_;
   JsonlFrame jsonl_;
+  // A JSONL file (not standard input): its lines read and parsed ahead on a thread of its own.
+  std::unique_ptr<JsonlPrefetcher> ahead_;
 };
 
 }  // namespace levdyn::capture

@@ -338,6 +338,74 @@ TEST_F(CaptureFileTest, NotACaptureIsRefused) {
   EXPECT_NE(error.find("unrecognised format"), std::string::npos) << error;
 }
 
+// Verifies a JSONL file read ahead on its own thread gives what its lines say, in file order:
+// frames with their payloads, rejected lines with their numbers, blank lines skipped, across
+// the read-ahead's batch boundaries (512 lines) and with a last line that has no newline; and
+// that a source dropped halfway stops its reading thread.
+TEST_F(CaptureFileTest, JsonlReadAheadKeepsLineOrder) {
+  const std::string file = dir_.file("frames.jsonl");
+  std::string text;
+  std::vector<std::string> lines;
+  for (int i = 0; i < 3000; ++i) {
+    if (i == 0 || i == 511 || i == 512 || i == 1023 || i == 1024 || i == 2999 || i % 97 == 5) {
+      lines.push_back(i % 2 == 0 ? "not json " + std::to_string(i) : R"({"venue":"nope"})");
+    } else if (i % 101 == 7) {
+      lines.push_back("");
+    } else {
+      JsonlFrame f;
+      f.ts_ns = 1'700'000'000'000'000'000 + i;
+      f.venue = static_cast<core::Venue>(i % core::kVenueCount);
+      f.connection = static_cast<std::uint16_t>(i % 3);
+      f.frame = R"({"n":)" + std::to_string(i) + R"(,"s":"a"b"})" + std::string(i % 300, 'x');
+      std::string line;
+      append_jsonl_frame(line, f);
+      line.pop_back();  // the newline
+      lines.push_back(line);
+    }
+  }
+  lines.back() = lines[1];  // the last line: a frame, without a newline
+  for (std::size_t i = 0; i < lines.size(); ++i) {
+    text += lines[i];
+    if (i + 1 < lines.size()) text += '\n';
+  }
+  std::ofstream(file, std::ios::binary) << text;
+
+  FrameSource src;
+  std::string error;
+  ASSERT_TRUE(src.open(file, FileFormat::kJsonl, error)) << error;
+  RecordedFrame got;
+  JsonlFrame want;
+  std::size_t frames = 0, bad = 0;
+  for (std::size_t i = 0; i < lines.size(); ++i) {
+    std::string why;
+    const auto r = parse_jsonl_line(lines[i], false, core::Venue::kBinance, want, why);
+    if (r == JsonlResult::kBlank) continue;
+    const auto next = src.next(got, error);
+    if (r != JsonlResult::kFrame) {
+      ASSERT_EQ(next, FrameSource::Next::kBadLine) << "line " << i + 1;
+      EXPECT_EQ(error, file + ":" + std::to_string(i + 1) + ": " + why);
+      ++bad;
+      continue;
+    }
+    ASSERT_EQ(next, FrameSource::Next::kFrame) << "line " << i + 1 << ": " << error;
+    EXPECT_EQ(got.payload, want.frame) << "line " << i + 1;
+    EXPECT_EQ(got.venue, want.venue);
+    EXPECT_EQ(got.connection, want.connection);
+    EXPECT_EQ(got.recv_wall_ns, want.ts_ns);
+    ++frames;
+  }
+  EXPECT_EQ(src.next(got, error), FrameSource::Next::kEnd);
+  EXPECT_GT(frames, 2800u);
+  EXPECT_GT(bad, 30u);
+
+  // Dropped after one frame, with the reading thread waiting for room: it stops.
+  auto half = std::make_unique<FrameSource>();
+  ASSERT_TRUE(half->open(file, FileFormat::kJsonl, error)) << error;
+  ASSERT_EQ(half->next(got, error), FrameSource::Next::kBadLine);
+  ASSERT_EQ(half->next(got, error), FrameSource::Next::kFrame) << error;
+  half.reset();
+}
+
 // Verifies CaptureReader::read_frame reads a frame record as the generated
 // v1::Frame::ParseFromArray does (with the reader's venue and connection checks): records as
 // the writer makes them, with unknown fields, repeated fields and fields of another wire type,
