@@ -80,10 +80,14 @@ class JsonlPrefetcher {
   static constexpr std::size_t kBatch = 512;
   static constexpr std::size_t kAhead = 4;  // batches ready at most
 
-  /// Reads `file` (which the caller closes after destroying this) named `path` in errors.
-  JsonlPrefetcher(std::FILE* file, std::string path)
+  /// Reads `file` (which the caller closes after destroying this) named `path` in errors,
+  /// after `read` (bytes already read from it, standard input's) when given; `eof`: there is
+  /// nothing after them.
+  JsonlPrefetcher(std::FILE* file, std::string path, std::string read = {}, bool eof = false)
       : file_(file),
         path_(std::move(path)),
+        buf_(std::move(read)),
+        eof_(eof),
         ahead_(kAhead, "levdyn-jsonread", [this](JsonlBatch& b) { return make(b); }) {}
 
   /// The next line read ahead (waiting for it if need be), or nullptr at the end of the file;
@@ -279,6 +283,9 @@ bool FrameSource::start(std::string& error) {
       eof_ = ahead.eof;
       ahead = StdinReadAhead{};
     }
+    // Read ahead as a file is, after what an earlier source read (keep: that earlier source
+    // itself, which reads on this thread and gives its bytes back).
+    if (!keep_) start_read_ahead();
     return true;
   }
   file_ = std::fopen(path_.c_str(), "rb");
@@ -287,12 +294,19 @@ bool FrameSource::start(std::string& error) {
     return false;
   }
   owns_file_ = true;
-  try {
-    ahead_ = std::make_unique<JsonlPrefetcher>(file_, path_);
-  } catch (const std::exception&) {
-    ahead_.reset();  // no thread to be had: the lines are read on this one
-  }
+  start_read_ahead();
   return true;
+}
+
+void FrameSource::start_read_ahead() noexcept {
+  try {
+    // A copy: should the thread not start, the bytes are still here to read on this one.
+    ahead_ = std::make_unique<JsonlPrefetcher>(file_, path_, std::string(buf_, pos_), eof_);
+    buf_.clear();
+    pos_ = 0;
+  } catch (const std::exception&) {
+    ahead_.reset();  // no thread to be had: the lines are read on this one, from buf_ on
+  }
 }
 
 void FrameSource::release() noexcept {

@@ -63,6 +63,7 @@ class FrameSource {
 
  private:
   bool start(std::string& error);
+  void start_read_ahead() noexcept;
   void release() noexcept;
   Next next_line(RecordedFrame& out, std::string& error);
   bool read_line(std::string_view& line);
@@ -82,7 +83,8 @@ class FrameSource {
   std::uint64_t line_no_ = 0;
   std::string parse_error_;
   JsonlFrame jsonl_;
-  // A JSONL file (not standard input): its lines read and parsed ahead on a thread of its own.
+  // JSONL (but not standard input opened with `keep`): the lines read and parsed ahead on a
+  // thread of their own.
   std::unique_ptr<JsonlPrefetcher> ahead_;
 };
 
