@@ -218,6 +218,20 @@ void Replayer::apply_status(const capture::RecordedFrame& f) {
 }
 
 void Replayer::feed(const capture::RecordedFrame& f) {
+  if (refit_due_) {
+    // Decode ahead while the fit thread finishes the round due: plain market data only (a
+    // status, spec or settings frame changes what the codecs or the engine hold), and no more
+    // than kMaxDecodedAhead frames; then, or once the round is fitted, catch up.
+    const bool market =
+        f.channel == capture::FrameChannel::kWs || f.channel == capture::FrameChannel::kRest;
+    if (!market || ahead_.size() >= kMaxDecodedAhead || catch_up(/*wait=*/false)) {
+      if (refit_due_) (void)catch_up(/*wait=*/true);
+    } else {
+      const std::size_t before = ahead_events_.size();
+      if (decode(f, ahead_events_)) ahead_.push_back({last_ts_, ahead_events_.size() - before});
+      return;
+    }
+  }
   if (f.channel >= capture::FrameChannel::kSpec) {  // not market data: not counted in frames
     if (f.channel == capture::FrameChannel::kSpec) {
       apply_spec(f);
@@ -226,19 +240,30 @@ void Replayer::feed(const capture::RecordedFrame& f) {
     }
     return;
   }
+  if (f.channel == capture::FrameChannel::kStatus) {
+    if (!instruments_added_) add_instruments();
+    ++counts_.frames;
+    if (f.recv_wall_ns > last_ts_) last_ts_ = f.recv_wall_ns;
+    apply_status(f);
+    timed_tasks(last_ts_, /*may_defer=*/true);
+    return;
+  }
+  events_.clear();
+  if (!decode(f, events_)) return;
+  for (const auto& e : events_) engine_->apply(e);
+  counts_.events += events_.size();
+  timed_tasks(last_ts_, /*may_defer=*/true);
+}
+
+bool Replayer::decode(const capture::RecordedFrame& f, std::vector<core::NormalizedEvent>& out) {
   if (!instruments_added_) add_instruments();
   ++counts_.frames;
   const std::int64_t now = f.recv_wall_ns;
   if (now > last_ts_) last_ts_ = now;
-  if (f.channel == capture::FrameChannel::kStatus) {
-    apply_status(f);
-    timed_tasks(last_ts_);
-    return;
-  }
   venues::Codec* codec = codec_for(f.venue);
   if (codec == nullptr) {
     ++counts_.errors;
-    return;
+    return false;
   }
   venues::FrameMeta meta;
   meta.channel = capture::codec_channel(f.channel);
@@ -246,9 +271,8 @@ void Replayer::feed(const capture::RecordedFrame& f) {
   // Only the wall time is part of both interchange formats; the steady reading is not used.
   meta.recv_wall_ns = now;
   meta.recv_steady_ns = now;
-  events_.clear();
   reply_.clear();
-  const auto r = codec->decode(f.payload, meta, events_, reply_);
+  const auto r = codec->decode(f.payload, meta, out, reply_);
   if (venues::is_error(r.status)) {
     ++counts_.errors;
     if (errors_logged_++ < kMaxLoggedErrors) {
@@ -257,12 +281,10 @@ void Replayer::feed(const capture::RecordedFrame& f) {
                std::string(venues::to_string(r.status)).c_str(), f.payload.c_str());
     }
   }
-  for (const auto& e : events_) engine_->apply(e);
-  counts_.events += events_.size();
-  timed_tasks(last_ts_);
+  return true;
 }
 
-void Replayer::timed_tasks(std::int64_t now_ns) {
+void Replayer::timed_tasks(std::int64_t now_ns, bool may_defer) {
   if (!started_) {
     started_ = true;
     last_full_publish_ = now_ns - kFullPublishNs;
@@ -276,25 +298,56 @@ void Replayer::timed_tasks(std::int64_t now_ns) {
     last_refit_ = now_ns;
     // As the service's fit thread, at recorded times: the previous round is installed, the
     // next collected and fitted while replay goes on.
-    apply_pending_fits();
-    jobs_.clear();
-    engine_->collect_fit_jobs(now_ns, jobs_);
-    if (!jobs_.empty()) {
-      // Nice 10, as the service's: on two cores the fits share one with the block reader,
-      // and the replaying thread, which waits for them only once a recorded second, should
-      // not lose its core to them (5% of a max-speed replay's wall time).
-      if (!fits_) fits_ = std::make_unique<FitWorker>(/*nice=*/10);
-      fits_->submit(jobs_);
-      fits_pending_ = true;
+    if (!take_fits(/*wait=*/!may_defer)) {
+      refit_due_ = true;
+      refit_due_ns_ = now_ns;
+      return;
     }
+    start_fits(now_ns);
   }
 }
 
-void Replayer::apply_pending_fits() {
-  if (!fits_pending_) return;
+bool Replayer::take_fits(bool wait) {
+  if (!fits_pending_) return true;
+  if (wait) {
+    fits_->wait_take(fit_results_);
+  } else if (!fits_->try_take(fit_results_)) {
+    return false;
+  }
   fits_pending_ = false;
-  fits_->wait_take(fit_results_);
   for (const auto& r : fit_results_) engine_->apply_fit(r);
+  return true;
+}
+
+void Replayer::start_fits(std::int64_t now_ns) {
+  jobs_.clear();
+  engine_->collect_fit_jobs(now_ns, jobs_);
+  if (jobs_.empty()) return;
+  // Nice 10, as the service's: on two cores the fits share one with the block reader,
+  // and the replaying thread, which waits for them only once a recorded second, should
+  // not lose its core to them (5% of a max-speed replay's wall time).
+  if (!fits_) fits_ = std::make_unique<FitWorker>(/*nice=*/10);
+  fits_->submit(jobs_);
+  fits_pending_ = true;
+}
+
+bool Replayer::catch_up(bool wait) {
+  if (!take_fits(wait)) return false;
+  refit_due_ = false;
+  start_fits(refit_due_ns_);
+  // The frames decoded meanwhile, in order, each followed by its periodic work. A refit tick
+  // among them waits for its round: they are few, and nothing more is decoded until they are
+  // applied.
+  std::size_t next = 0;
+  for (const DecodedAhead& d : ahead_) {
+    for (std::size_t k = 0; k < d.events; ++k) engine_->apply(ahead_events_[next + k]);
+    next += d.events;
+    counts_.events += d.events;
+    timed_tasks(d.ts_ns, /*may_defer=*/false);
+  }
+  ahead_.clear();
+  ahead_events_.clear();
+  return true;
 }
 
 double Replayer::fit_seconds() const noexcept {
@@ -303,7 +356,8 @@ double Replayer::fit_seconds() const noexcept {
 
 void Replayer::finish() {
   if (!instruments_added_) add_instruments();
-  apply_pending_fits();
+  if (refit_due_) (void)catch_up(/*wait=*/true);
+  (void)take_fits(/*wait=*/true);
   engine_->publish(last_ts_, true);
 }
 

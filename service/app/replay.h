@@ -90,9 +90,20 @@ class Replayer {
   /// A settings frame: warns once per distinct recorded settings that differ from config_.
   void apply_settings(const capture::RecordedFrame& frame);
   void apply_status(const capture::RecordedFrame& frame);
-  void timed_tasks(std::int64_t now_ns);
-  /// Waits for the round of fits in flight, if any, and installs its results.
-  void apply_pending_fits();
+  /// Decodes a market-data frame into `out` (appended), counting it; false without a codec.
+  bool decode(const capture::RecordedFrame& frame, std::vector<core::NormalizedEvent>& out);
+  /// The periodic work at `now_ns`: a publish every 100 ms, a refit round every second. With
+  /// `may_defer`, a refit tick whose previous round is not fitted yet is left due (refit_due_)
+  /// instead of waiting for it.
+  void timed_tasks(std::int64_t now_ns, bool may_defer);
+  /// Installs the round of fits in flight, if any, waiting for it when `wait`; false when it
+  /// is not fitted yet (and not waited for).
+  bool take_fits(bool wait);
+  /// Collects and hands over the round of fits at `now_ns`.
+  void start_fits(std::int64_t now_ns);
+  /// Installs the due round at its tick (waiting for it when `wait`), starts the next, then
+  /// applies the frames decoded ahead in the meantime; false when it was not fitted yet.
+  bool catch_up(bool wait);
 
   Config config_;
   SettingsOrigin origin_;
@@ -121,6 +132,20 @@ class Replayer {
   std::vector<core::HawkesFitJob> jobs_;
   std::vector<core::HawkesFitResult> fit_results_;
   bool fits_pending_ = false;
+  // A refit tick whose previous round was not fitted yet: rather than wait, the next frames
+  // are decoded ahead (the codecs do not depend on the engine) and their events held; the round
+  // is installed at its tick, the next one started there, and the events held applied in
+  // order, each frame's periodic work after it, as if the replay had waited. Only market-data
+  // frames are decoded ahead, at most kMaxDecodedAhead of them.
+  static constexpr std::size_t kMaxDecodedAhead = 4096;
+  struct DecodedAhead {
+    std::int64_t ts_ns;  // last_ts_ after the frame
+    std::size_t events;  // its events, next in ahead_events_
+  };
+  bool refit_due_ = false;
+  std::int64_t refit_due_ns_ = 0;
+  std::vector<DecodedAhead> ahead_;
+  std::vector<core::NormalizedEvent> ahead_events_;
 };
 
 struct ReplayOptions {
