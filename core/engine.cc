@@ -64,18 +64,13 @@ struct alignas(64) Engine::InstrumentState {
         ++st->window_count;
       }
     } catch (...) {
-      for (RollingWindow& w : st->windows()) w.~RollingWindow();
-      st->~InstrumentState();
-      memory.deallocate_bytes(block, bytes(windows_ns.size()), alignof(InstrumentState));
+      release(memory, st, windows_ns.size());
       throw;
     }
     return st;
   }
   static void destroy(std::pmr::polymorphic_allocator<> memory, InstrumentState* st) noexcept {
-    const std::size_t n = st->window_count;  // every window was built (see create)
-    for (RollingWindow& w : st->windows()) w.~RollingWindow();
-    st->~InstrumentState();
-    memory.deallocate_bytes(st, bytes(n), alignof(InstrumentState));
+    release(memory, st, st->window_count);  // every window was built (see create)
   }
   static std::size_t bytes(std::size_t windows) noexcept {
     return sizeof(InstrumentState) + windows * sizeof(RollingWindow);
@@ -113,6 +108,13 @@ struct alignas(64) Engine::InstrumentState {
 
  private:
   InstrumentState() = default;
+  /// Destroys the windows built and the state, and frees a block made for `windows`.
+  static void release(std::pmr::polymorphic_allocator<> memory, InstrumentState* st,
+                      std::size_t windows) noexcept {
+    for (RollingWindow& w : st->windows()) w.~RollingWindow();
+    st->~InstrumentState();
+    memory.deallocate_bytes(st, bytes(windows), alignof(InstrumentState));
+  }
   [[nodiscard]] RollingWindow* window_at(std::size_t i) noexcept {
     return reinterpret_cast<RollingWindow*>(this + 1) + i;
   }

@@ -241,25 +241,31 @@ void Replayer::feed(const capture::RecordedFrame& f) {
     return;
   }
   if (f.channel == capture::FrameChannel::kStatus) {
-    if (!instruments_added_) add_instruments();
-    ++counts_.frames;
-    if (f.recv_wall_ns > last_ts_) last_ts_ = f.recv_wall_ns;
+    count_frame(f);
     apply_status(f);
     timed_tasks(last_ts_, /*may_defer=*/true);
     return;
   }
   events_.clear();
-  if (!decode(f, events_)) return;
-  for (const auto& e : events_) engine_->apply(e);
-  counts_.events += events_.size();
-  timed_tasks(last_ts_, /*may_defer=*/true);
+  if (decode(f, events_)) apply_frame(events_, last_ts_, /*may_defer=*/true);
+}
+
+void Replayer::count_frame(const capture::RecordedFrame& f) {
+  if (!instruments_added_) add_instruments();
+  ++counts_.frames;
+  if (f.recv_wall_ns > last_ts_) last_ts_ = f.recv_wall_ns;
+}
+
+void Replayer::apply_frame(std::span<const core::NormalizedEvent> events, std::int64_t ts_ns,
+                           bool may_defer) {
+  for (const auto& e : events) engine_->apply(e);
+  counts_.events += events.size();
+  timed_tasks(ts_ns, may_defer);
 }
 
 bool Replayer::decode(const capture::RecordedFrame& f, std::vector<core::NormalizedEvent>& out) {
-  if (!instruments_added_) add_instruments();
-  ++counts_.frames;
+  count_frame(f);
   const std::int64_t now = f.recv_wall_ns;
-  if (now > last_ts_) last_ts_ = now;
   venues::Codec* codec = codec_for(f.venue);
   if (codec == nullptr) {
     ++counts_.errors;
@@ -340,10 +346,8 @@ bool Replayer::catch_up(bool wait) {
   // applied.
   std::size_t next = 0;
   for (const DecodedAhead& d : ahead_) {
-    for (std::size_t k = 0; k < d.events; ++k) engine_->apply(ahead_events_[next + k]);
+    apply_frame(std::span(ahead_events_).subspan(next, d.events), d.ts_ns, /*may_defer=*/false);
     next += d.events;
-    counts_.events += d.events;
-    timed_tasks(d.ts_ns, /*may_defer=*/false);
   }
   ahead_.clear();
   ahead_events_.clear();

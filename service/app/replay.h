@@ -13,6 +13,7 @@
 #include <cstdint>
 #include <memory>
 #include <ostream>
+#include <span>
 #include <string>
 #include <vector>
 
@@ -90,6 +91,11 @@ class Replayer {
   /// A settings frame: warns once per distinct recorded settings that differ from config_.
   void apply_settings(const capture::RecordedFrame& frame);
   void apply_status(const capture::RecordedFrame& frame);
+  /// Counts a market-data or status frame and moves the replay's time to it.
+  void count_frame(const capture::RecordedFrame& frame);
+  /// Applies a frame's events, then the periodic work at `ts_ns` (see timed_tasks).
+  void apply_frame(std::span<const core::NormalizedEvent> events, std::int64_t ts_ns,
+                   bool may_defer);
   /// Decodes a market-data frame into `out` (appended), counting it; false without a codec.
   bool decode(const capture::RecordedFrame& frame, std::vector<core::NormalizedEvent>& out);
   /// The periodic work at `now_ns`: a publish every 100 ms, a refit round every second. With

@@ -36,7 +36,7 @@ class SymbolMap {
   void reserve(std::size_t n) { map_.reserve(n); }
   [[nodiscard]] std::size_t size() const noexcept { return map_.size(); }
   [[nodiscard]] bool contains(std::string_view symbol) const noexcept {
-    return map_.find(symbol) != map_.end();
+    return find(symbol) != nullptr;
   }
 
   /// The value kept for `symbol`, or nullptr.
