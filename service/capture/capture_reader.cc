@@ -4,6 +4,7 @@
 #include <zstd.h>
 
 #include <cstring>
+#include <memory>
 #include <new>
 #include <vector>
 
@@ -121,7 +122,12 @@ class BlockPrefetcher {
     offset_ += sizeof head + csize;
     b.next_offset = offset_;
     b.raw.resize(rsize);
-    const std::size_t n = ZSTD_decompress(b.raw.data(), b.raw.size(), compressed.data(), csize);
+    if (!dctx_) dctx_.reset(ZSTD_createDCtx());
+    // ZSTD_decompress would make and free a context per block (over 100 KiB, mmap'ed).
+    const std::size_t n =
+        dctx_
+            ? ZSTD_decompressDCtx(dctx_.get(), b.raw.data(), b.raw.size(), compressed.data(), csize)
+            : ZSTD_decompress(b.raw.data(), b.raw.size(), compressed.data(), csize);
     if (ZSTD_isError(n) || n != rsize) {
       b.error = std::string("corrupt block (") +
                 (ZSTD_isError(n) ? ZSTD_getErrorName(n) : "size mismatch") + ")";
@@ -131,6 +137,10 @@ class BlockPrefetcher {
   std::FILE* const file_;
   std::uint64_t offset_;              // of the next block to read; the thread's own
   std::string compressed_;            // the thread's, reused
+  struct FreeDCtx {
+    void operator()(ZSTD_DCtx* d) const noexcept { ZSTD_freeDCtx(d); }
+  };
+  std::unique_ptr<ZSTD_DCtx, FreeDCtx> dctx_;  // the thread's, made on its first block
   ReadAhead<PrefetchedBlock> ahead_;  // last: its thread starts once the members above exist
 };
 

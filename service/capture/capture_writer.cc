@@ -44,6 +44,10 @@ CaptureWriter::CaptureWriter(std::size_t block_bytes, int level)
 
 CaptureWriter::~CaptureWriter() { close(); }
 
+void CaptureWriter::FreeCCtx::operator()(void* cctx) const noexcept {
+  ZSTD_freeCCtx(static_cast<ZSTD_CCtx*>(cctx));
+}
+
 bool CaptureWriter::open(const std::string& path, const CaptureHeaderInfo& header,
                          std::string& error) {
   close();
@@ -108,14 +112,17 @@ bool CaptureWriter::flush() {
   if (file_ == nullptr) return false;
   if (raw_.empty()) return std::fflush(file_) == 0;
   compressed_.resize(kBlockHeaderBytes + ZSTD_compressBound(raw_.size()));
-  ZSTD_CCtx* cctx = ZSTD_createCCtx();
-  if (cctx == nullptr) return false;
-  ZSTD_CCtx_setParameter(cctx, ZSTD_c_compressionLevel, level_);
-  ZSTD_CCtx_setParameter(cctx, ZSTD_c_checksumFlag, 1);  // corrupt blocks are detected on read
+  if (!cctx_) {
+    // One context for every block: ZSTD_compress2 keeps its parameters and its tables.
+    ZSTD_CCtx* cctx = ZSTD_createCCtx();
+    if (cctx == nullptr) return false;
+    cctx_.reset(cctx);
+    ZSTD_CCtx_setParameter(cctx, ZSTD_c_compressionLevel, level_);
+    ZSTD_CCtx_setParameter(cctx, ZSTD_c_checksumFlag, 1);  // corrupt blocks are detected on read
+  }
   const std::size_t n =
-      ZSTD_compress2(cctx, compressed_.data() + kBlockHeaderBytes,
+      ZSTD_compress2(static_cast<ZSTD_CCtx*>(cctx_.get()), compressed_.data() + kBlockHeaderBytes,
                      compressed_.size() - kBlockHeaderBytes, raw_.data(), raw_.size());
-  ZSTD_freeCCtx(cctx);
   if (ZSTD_isError(n)) return false;
   std::string head;
   head.append(kBlockMagic);
