@@ -82,6 +82,9 @@ for n in (10, 2000):
 for n in (10, 2000):  # the engine's memory from the heap instead of the huge-page arena
     row("engine ns/event, %d instruments, state on the huge-page arena, against the heap" % n,
         t_ns("BM_Engine_Apply/%d" % n), t_ns("BM_Engine_Apply_Heap/%d" % n), "ns", "—")
+hk = t_ns("BM_Hawkes_Likelihood/20000")  # the Hawkes refit's inner loop (issue 5's fit thread)
+row("Hawkes refit inner loop: log-likelihood, gradient and Hessian in one pass, ns per arrival "
+    "(20 k arrivals; a refit is about 3 passes)", hk / 20000 if hk else None, None, "ns", "—")
 for v in ("binance", "bybit", "okx", "deribit", "bitmex", "hyperliquid"):
     row("decode ns/frame, %s fixtures" % v, t_ns("BM_Decode_Fixtures/%s" % v), None, "ns",
         "≥ 20× tardis-dev")
