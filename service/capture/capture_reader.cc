@@ -122,12 +122,11 @@ class BlockPrefetcher {
     offset_ += sizeof head + csize;
     b.next_offset = offset_;
     b.raw.resize(rsize);
+    // One context for the file: ZSTD_decompress would make and free one per block.
     if (!dctx_) dctx_.reset(ZSTD_createDCtx());
-    // ZSTD_decompress would make and free a context per block (over 100 KiB, mmap'ed).
+    if (!dctx_) throw std::bad_alloc();  // make() reports it as the block's error
     const std::size_t n =
-        dctx_
-            ? ZSTD_decompressDCtx(dctx_.get(), b.raw.data(), b.raw.size(), compressed.data(), csize)
-            : ZSTD_decompress(b.raw.data(), b.raw.size(), compressed.data(), csize);
+        ZSTD_decompressDCtx(dctx_.get(), b.raw.data(), b.raw.size(), compressed.data(), csize);
     if (ZSTD_isError(n) || n != rsize) {
       b.error = std::string("corrupt block (") +
                 (ZSTD_isError(n) ? ZSTD_getErrorName(n) : "size mismatch") + ")";

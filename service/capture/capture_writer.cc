@@ -44,9 +44,7 @@ CaptureWriter::CaptureWriter(std::size_t block_bytes, int level)
 
 CaptureWriter::~CaptureWriter() { close(); }
 
-void CaptureWriter::FreeCCtx::operator()(void* cctx) const noexcept {
-  ZSTD_freeCCtx(static_cast<ZSTD_CCtx*>(cctx));
-}
+void CaptureWriter::FreeCCtx::operator()(ZSTD_CCtx* cctx) const noexcept { ZSTD_freeCCtx(cctx); }
 
 bool CaptureWriter::open(const std::string& path, const CaptureHeaderInfo& header,
                          std::string& error) {
@@ -114,14 +112,14 @@ bool CaptureWriter::flush() {
   compressed_.resize(kBlockHeaderBytes + ZSTD_compressBound(raw_.size()));
   if (!cctx_) {
     // One context for every block: ZSTD_compress2 keeps its parameters and its tables.
-    ZSTD_CCtx* cctx = ZSTD_createCCtx();
-    if (cctx == nullptr) return false;
-    cctx_.reset(cctx);
-    ZSTD_CCtx_setParameter(cctx, ZSTD_c_compressionLevel, level_);
-    ZSTD_CCtx_setParameter(cctx, ZSTD_c_checksumFlag, 1);  // corrupt blocks are detected on read
+    cctx_.reset(ZSTD_createCCtx());
+    if (!cctx_) return false;
+    ZSTD_CCtx_setParameter(cctx_.get(), ZSTD_c_compressionLevel, level_);
+    // A checksum per block: corrupt blocks are detected on read.
+    ZSTD_CCtx_setParameter(cctx_.get(), ZSTD_c_checksumFlag, 1);
   }
   const std::size_t n =
-      ZSTD_compress2(static_cast<ZSTD_CCtx*>(cctx_.get()), compressed_.data() + kBlockHeaderBytes,
+      ZSTD_compress2(cctx_.get(), compressed_.data() + kBlockHeaderBytes,
                      compressed_.size() - kBlockHeaderBytes, raw_.data(), raw_.size());
   if (ZSTD_isError(n)) return false;
   std::string head;

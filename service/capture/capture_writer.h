@@ -12,6 +12,8 @@
 
 #include "service/capture/recorded_frame.h"
 
+struct ZSTD_CCtx_s;  // zstd.h's ZSTD_CCtx
+
 namespace levdyn::capture {
 
 /// What the file header records (levdyn.v1.CaptureHeader).
@@ -57,12 +59,12 @@ class CaptureWriter {
   void append_record(const std::string& message);
 
   struct FreeCCtx {
-    void operator()(void* cctx) const noexcept;
+    void operator()(ZSTD_CCtx_s* cctx) const noexcept;
   };
 
   std::size_t block_bytes_;
   int level_;
-  std::unique_ptr<void, FreeCCtx> cctx_;  // ZSTD_CCtx, made on the first block and reused
+  std::unique_ptr<ZSTD_CCtx_s, FreeCCtx> cctx_;  // made on the first block, then reused
   std::FILE* file_ = nullptr;
   std::string path_;
   std::string raw_;         // records of the block being filled

@@ -2,9 +2,9 @@
 
 // A thread of its own that makes items ahead of the thread that takes them (a capture file's
 // decompressed blocks, a JSONL file's parsed lines), in order, with at most `ahead` of them
-// ready at once (the thread refills the queue once it is down to half). Items taken are handed back
-// and made again, so their buffers keep their capacity and a long file allocates only its first
-// few.
+// ready at once (the thread refills the queue once it is down to half). Items taken are handed
+// back and made again, so their buffers keep their capacity and a long file allocates only its
+// first few.
 
 #include <condition_variable>
 #include <cstddef>
