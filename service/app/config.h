@@ -16,7 +16,7 @@
 #include <vector>
 
 #include "core/events.h"
-#include "service/feed/ws_session.h"
+#include "service/feed/feed_types.h"
 #include "service/venues/codec.h"
 
 namespace levdyn::app {

@@ -24,7 +24,7 @@
 #include "core/spsc_queue.h"
 #include "service/capture/capture_writer.h"
 #include "service/capture/recorded_frame.h"
-#include "service/feed/ws_session.h"
+#include "service/feed/feed_types.h"
 
 namespace levdyn::capture {
 

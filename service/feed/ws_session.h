@@ -20,46 +20,17 @@
 
 #include "core/events.h"
 #include "service/feed/feed_stats.h"
+#include "service/feed/feed_types.h"
 #include "service/feed/ring_writer.h"
 #include "service/feed/url.h"
 #include "service/venues/codec.h"
 
 namespace levdyn::feed {
 
-/// TLS settings (DESIGN §6 `tls`).
-struct TlsSettings {
-  bool verify = true;
-  std::string ca_file;  // extra trusted CAs (tests, proxies); empty = system store only
-};
-
 /// Builds the client TLS context. Throws std::runtime_error with a clear message when the CA
 /// file cannot be loaded (start-up only).
 [[nodiscard]] std::shared_ptr<boost::asio::ssl::context> make_client_tls_context(
     const TlsSettings& tls);
-
-/// Timeouts and limits shared by every session.
-struct FeedTuning {
-  std::chrono::milliseconds connect_timeout{10'000};
-  std::chrono::milliseconds handshake_timeout{10'000};
-  std::chrono::milliseconds close_timeout{1'000};
-  std::chrono::milliseconds backoff_initial{500};
-  std::chrono::milliseconds backoff_max{30'000};
-  std::size_t max_frame_bytes = 4u << 20;
-  std::size_t max_rest_body_bytes = 8u << 20;
-};
-
-/// A raw frame as received, for the recorder. `payload` is valid only during the call.
-struct RawFrame {
-  core::Venue venue;
-  std::uint16_t connection;
-  venues::Channel channel;
-  bool status;      // a feed up/down transition rather than venue data
-  bool up;          // with status
-  std::int64_t recv_wall_ns;
-  std::int64_t recv_steady_ns;
-  std::string_view payload;
-};
-using FrameTap = std::function<void(const RawFrame&)>;
 
 /// Clock readings; one pair per frame.
 [[nodiscard]] std::int64_t wall_now_ns() noexcept;
