@@ -12,6 +12,7 @@
 #include <boost/beast/ssl.hpp>
 #include <charconv>
 
+#include "service/feed/erased_stream.h"
 #include "service/feed/log.h"
 
 namespace levdyn::feed {
@@ -55,7 +56,7 @@ milliseconds parse_retry_after(std::string_view value, milliseconds fallback) {
 struct RestPoller::Conn {
   Conn(net::io_context& ioc, ssl::context& tls) : resolver(ioc), stream(ioc, tls) {}
   tcp::resolver resolver;
-  beast::ssl_stream<beast::tcp_stream> stream;
+  ErasedTlsStream stream;
   beast::flat_buffer buffer;
   http::request<http::empty_body> req;
   std::optional<http::response_parser<http::string_body>> parser;
@@ -159,14 +160,16 @@ void RestPoller::request(std::size_t index) {
               if (ec2) return on_connected(c, index, ec2);
               boost::system::error_code addr_ec;
               const bool is_ip = (net::ip::make_address(url_.host, addr_ec), !addr_ec);
-              if (!is_ip) SSL_set_tlsext_host_name(c->stream.native_handle(), url_.host.c_str());
-              if (verify_) c->stream.set_verify_callback(ssl::host_name_verification(url_.host));
+              if (!is_ip)
+                SSL_set_tlsext_host_name(c->stream.next_layer().native_handle(), url_.host.c_str());
+              if (verify_)
+                c->stream.next_layer().set_verify_callback(ssl::host_name_verification(url_.host));
               beast::get_lowest_layer(c->stream).expires_after(tuning_.handshake_timeout);
-              c->stream.async_handshake(ssl::stream_base::client,
-                                        [this, self, c, index](boost::system::error_code ec3) {
-                                          if (c->closed) return;
-                                          on_connected(c, index, ec3);
-                                        });
+              c->stream.next_layer().async_handshake(
+                  ssl::stream_base::client, [this, self, c, index](boost::system::error_code ec3) {
+                    if (c->closed) return;
+                    on_connected(c, index, ec3);
+                  });
             });
       });
 }
@@ -308,7 +311,7 @@ HttpsResult https_get(const std::string& url_text, const TlsSettings& tls,
   }
   net::io_context ioc;
   tcp::resolver resolver(ioc);
-  beast::ssl_stream<beast::tcp_stream> stream(ioc, *ctx);
+  ErasedTlsStream stream(ioc, *ctx);
   beast::flat_buffer buffer;
   http::request<http::empty_body> req{http::verb::get, url.target, 11};
   http::response_parser<http::string_body> parser;
@@ -326,18 +329,21 @@ HttpsResult https_get(const std::string& url_text, const TlsSettings& tls,
           if (ec2) return set(ec2);
           boost::system::error_code addr_ec;
           const bool is_ip = (net::ip::make_address(url.host, addr_ec), !addr_ec);
-          if (!is_ip) SSL_set_tlsext_host_name(stream.native_handle(), url.host.c_str());
-          if (tls.verify) stream.set_verify_callback(ssl::host_name_verification(url.host));
-          stream.async_handshake(ssl::stream_base::client, [&](boost::system::error_code ec3) {
-            if (ec3) return set(ec3);
-            req.set(http::field::host, url.host);
-            req.set(http::field::user_agent, "levdyn");
-            http::async_write(stream, req, [&](boost::system::error_code ec4, std::size_t) {
-              if (ec4) return set(ec4);
-              http::async_read(stream, buffer, parser,
-                               [&](boost::system::error_code ec5, std::size_t) { set(ec5); });
-            });
-          });
+          if (!is_ip)
+            SSL_set_tlsext_host_name(stream.next_layer().native_handle(), url.host.c_str());
+          if (tls.verify)
+            stream.next_layer().set_verify_callback(ssl::host_name_verification(url.host));
+          stream.next_layer().async_handshake(
+              ssl::stream_base::client, [&](boost::system::error_code ec3) {
+                if (ec3) return set(ec3);
+                req.set(http::field::host, url.host);
+                req.set(http::field::user_agent, "levdyn");
+                http::async_write(stream, req, [&](boost::system::error_code ec4, std::size_t) {
+                  if (ec4) return set(ec4);
+                  http::async_read(stream, buffer, parser,
+                                   [&](boost::system::error_code ec5, std::size_t) { set(ec5); });
+                });
+              });
         });
   });
   ioc.run_for(timeout + milliseconds(100));

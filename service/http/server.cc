@@ -2,6 +2,7 @@
 
 #include <simdjson.h>
 
+#include <array>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/post.hpp>
@@ -9,7 +10,6 @@
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
 #include <boost/beast/websocket.hpp>
-#include <array>
 #include <charconv>
 #include <deque>
 #include <future>
@@ -18,11 +18,12 @@
 #include <stdexcept>
 #include <thread>
 
+#include "service/feed/erased_stream.h"
 #include "service/feed/log.h"
+#include "service/feed/thread_name.h"
 #include "service/http/api_json.h"
 #include "service/http/render_cache.h"
 #include "service/venues/event_json.h"
-#include "service/feed/thread_name.h"
 
 namespace levdyn::http {
 
@@ -37,9 +38,9 @@ struct Server::Impl : std::enable_shared_from_this<Server::Impl> {
 
   // ---------------------------------------------------------------- push stream ----
   struct StreamClient {
-    explicit StreamClient(beast::tcp_stream&& s)
+    explicit StreamClient(feed::ErasedTcpStream&& s)
         : ws(std::move(s)), close_deadline(ws.get_executor()) {}
-    websocket::stream<beast::tcp_stream> ws;
+    websocket::stream<feed::ErasedTcpStream> ws;
     // Bounds the slow-consumer close: a timer of its own, since the tcp_stream's expiry must
     // not be set while both a read and a write are pending on it.
     net::steady_timer close_deadline;
@@ -57,7 +58,7 @@ struct Server::Impl : std::enable_shared_from_this<Server::Impl> {
   // ---------------------------------------------------------------- HTTP session ----
   struct Session {
     explicit Session(tcp::socket s) : stream(std::move(s)) {}
-    beast::tcp_stream stream;
+    feed::ErasedTcpStream stream;  // Beast's TCP stream behind one erased layer (erased_stream.h)
     beast::flat_buffer buffer;
     std::optional<bhttp::request_parser<bhttp::string_body>> parser;
     // The response being written: its head (reused), and its body owned or shared.
@@ -138,8 +139,8 @@ struct Server::Impl : std::enable_shared_from_this<Server::Impl> {
     if (s->closed) return;
     s->closed = true;
     boost::system::error_code ignored;
-    s->stream.socket().shutdown(tcp::socket::shutdown_both, ignored);
-    s->stream.close();
+    s->stream.next_layer().socket().shutdown(tcp::socket::shutdown_both, ignored);
+    s->stream.next_layer().close();
     sessions.remove(s);
     counters.connections_open = sessions.size() + clients.size();
   }
@@ -150,7 +151,7 @@ struct Server::Impl : std::enable_shared_from_this<Server::Impl> {
     s->parser->body_limit(config.max_body_bytes);
     // The first request must arrive within the header timeout (slowloris); a kept-alive
     // connection may then idle for idle_timeout before its next request.
-    s->stream.expires_after(s->first ? config.header_timeout : config.idle_timeout);
+    s->stream.next_layer().expires_after(s->first ? config.header_timeout : config.idle_timeout);
     bhttp::async_read(s->stream, s->buffer, *s->parser,
                       [self = shared_from_this(), s](boost::system::error_code ec, std::size_t) {
                         self->on_read(s, ec);
@@ -165,7 +166,7 @@ struct Server::Impl : std::enable_shared_from_this<Server::Impl> {
     res->body() = error_body(code, message);
     res->prepare_payload();
     count("other", static_cast<int>(status));
-    s->stream.expires_after(std::chrono::seconds(5));
+    s->stream.next_layer().expires_after(std::chrono::seconds(5));
     bhttp::async_write(s->stream, *res,
                        [self = shared_from_this(), s, res](boost::system::error_code, std::size_t) {
                          self->close_session(s);
@@ -208,7 +209,7 @@ struct Server::Impl : std::enable_shared_from_this<Server::Impl> {
     s->shared_body = std::move(r.shared_body);
     const std::array<net::const_buffer, 2> buffers{
         net::buffer(s->head), head_only ? net::const_buffer() : net::buffer(s->body_view())};
-    s->stream.expires_after(std::chrono::seconds(30));
+    s->stream.next_layer().expires_after(std::chrono::seconds(30));
     net::async_write(s->stream, buffers,
                      [self = shared_from_this(), s, keep_alive](boost::system::error_code wec,
                                                                 std::size_t) {
@@ -248,7 +249,7 @@ struct Server::Impl : std::enable_shared_from_this<Server::Impl> {
 
   // ---------------------------------------------------------------- push stream ----
   void upgrade(const SessionPtr& s, bhttp::request<bhttp::string_body>& req) {
-    s->stream.expires_never();
+    s->stream.next_layer().expires_never();
     auto c = std::make_shared<StreamClient>(std::move(s->stream));
     s->closed = true;
     sessions.remove(s);

@@ -21,9 +21,10 @@
 #include <stdexcept>
 #include <thread>
 
+#include "service/feed/erased_stream.h"
 #include "service/feed/log.h"
-#include "service/sim/self_signed.h"
 #include "service/feed/thread_name.h"
+#include "service/sim/self_signed.h"
 
 namespace levdyn::sim {
 
@@ -33,6 +34,9 @@ namespace beast = boost::beast;
 namespace http = boost::beast::http;
 namespace websocket = boost::beast::websocket;
 using tcp = boost::asio::ip::tcp;
+// TLS over TCP behind one type-erased layer: the TLS and TCP operations are compiled once, in
+// service/feed/erased_stream.cc, not once per WebSocket and HTTP call site here.
+using TlsStream = feed::ErasedTlsStream;
 
 namespace {
 
@@ -53,8 +57,8 @@ struct ExchangeSimulator::Impl : std::enable_shared_from_this<ExchangeSimulator:
   };
 
   struct WsClient {
-    explicit WsClient(beast::ssl_stream<beast::tcp_stream>&& s) : ws(std::move(s)) {}
-    websocket::stream<beast::ssl_stream<beast::tcp_stream>> ws;
+    explicit WsClient(TlsStream&& s) : ws(std::move(s)) {}
+    websocket::stream<TlsStream> ws;
     beast::flat_buffer buffer;
     std::deque<Frame> queue;
     bool writing = false;
@@ -134,13 +138,14 @@ struct ExchangeSimulator::Impl : std::enable_shared_from_this<ExchangeSimulator:
 
   void on_accept(tcp::socket socket) {
     if (wall_ns() < tls_until) return answer_not_tls(std::move(socket));
-    auto stream = std::make_shared<beast::ssl_stream<beast::tcp_stream>>(std::move(socket), tls);
+    auto stream = std::make_shared<TlsStream>(std::move(socket), tls);
     beast::get_lowest_layer(*stream).expires_after(std::chrono::seconds(10));
-    stream->async_handshake(ssl::stream_base::server,
-                            [self = shared_from_this(), stream](boost::system::error_code ec) {
-                              if (ec) return;
-                              self->read_request(stream, std::make_shared<beast::flat_buffer>());
-                            });
+    stream->next_layer().async_handshake(
+        ssl::stream_base::server,
+        [self = shared_from_this(), stream](boost::system::error_code ec) {
+          if (ec) return;
+          self->read_request(stream, std::make_shared<beast::flat_buffer>());
+        });
   }
 
   /// The `tls` fault: the ClientHello is answered with plain HTTP, then the socket closes.
@@ -163,8 +168,7 @@ struct ExchangeSimulator::Impl : std::enable_shared_from_this<ExchangeSimulator:
         });
   }
 
-  void read_request(std::shared_ptr<beast::ssl_stream<beast::tcp_stream>> stream,
-                    std::shared_ptr<beast::flat_buffer> buffer) {
+  void read_request(std::shared_ptr<TlsStream> stream, std::shared_ptr<beast::flat_buffer> buffer) {
     auto req = std::make_shared<http::request<http::string_body>>();
     beast::get_lowest_layer(*stream).expires_after(std::chrono::seconds(30));
     http::async_read(*stream, *buffer, *req,
@@ -175,8 +179,7 @@ struct ExchangeSimulator::Impl : std::enable_shared_from_this<ExchangeSimulator:
                      });
   }
 
-  void on_request(std::shared_ptr<beast::ssl_stream<beast::tcp_stream>> stream,
-                  std::shared_ptr<beast::flat_buffer> buffer,
+  void on_request(std::shared_ptr<TlsStream> stream, std::shared_ptr<beast::flat_buffer> buffer,
                   std::shared_ptr<http::request<http::string_body>> req) {
     const std::string target(req->target());
     // "/<venue>/rest..." -> venue, rest
