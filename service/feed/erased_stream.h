@@ -6,15 +6,17 @@
 // as the completion handler. Under a TLS stream that handler type is copied into the TLS read,
 // write and record operations and into the TCP stream's timed transfer operations, so each
 // distinct caller (every async_read, async_write, async_accept, … call site) compiled its own
-// copy of the whole TLS and TCP stack: most of the simulator's 150 s of compilation, and most
-// of the WebSocket session's, server's and REST poller's. ErasedStream passes every read and
-// write down as one type-erased handler (asio::any_completion_handler) and a fixed buffer
-// array, so the next layer's operations are compiled once, in erased_stream.cc, for the two
-// layers the service uses.
+// copy of the whole TLS and TCP stack: most of the simulator's 160 s of compilation, and much
+// of the HTTP server's and REST poller's. ErasedStream passes every read and write down as
+// one type-erased handler (asio::any_completion_handler) and a fixed buffer array, so the next
+// layer's operations are compiled once, in erased_stream.cc, for TLS over TCP and plain TCP.
 //
 // Cost at run time: one indirect call per completion, and the erased handler's storage, which
 // comes from Asio's per-thread recycling allocator unless the caller's handler has an
-// allocator of its own (no heap allocation per read or write once warm).
+// allocator of its own (no heap allocation per read or write once warm). The venue feeds'
+// WebSocket session (ws_session.cc) does not use it: there, at one message per TLS record,
+// it cost 2-12 % of the feed thread's frames per CPU second (scripts/bench_ingest.py, three
+// alternating rounds), and its read handler's InlineFirstExecutor would need carrying down.
 //
 // Thread safety: that of the next layer (one strand, or one thread, per stream).
 
@@ -41,7 +43,7 @@ namespace levdyn::feed {
 template <class Buffer>
 class BufferArray {
  public:
-  static constexpr std::size_t kMax = 16;
+  static constexpr std::size_t kMax = 4;
 
   template <class Sequence>
   explicit BufferArray(const Sequence& buffers) noexcept {
