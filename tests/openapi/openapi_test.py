@@ -214,7 +214,10 @@ def raw_request(port, data, timeout=10):
 
 class Demo:
     def __init__(self):
-        self.proc = subprocess.Popen([BINARY, "demo", "--listen", "127.0.0.1:0"],
+        # Scenario "fast" (20 s calm, 10 s cascade, 20 s recovery): the cascade test below
+        # waits for the cascade phase, 20 s in rather than the default scenario's 60 s.
+        self.proc = subprocess.Popen([BINARY, "demo", "--listen", "127.0.0.1:0",
+                                      "--scenario", "fast"],
                                      stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
         line = self.proc.stdout.readline()
         m = re.search(r"http://([\d.]+):(\d+)", line)
@@ -425,7 +428,7 @@ class LiveTest(unittest.TestCase):
         self.error(path, "/v1/cascades?active=yes", 400, "bad_request")
 
     def test_zz_cascade_episode(self):
-        # The demo scenario's cascade phase starts 60 s in: a running episode, live. (Runs
+        # The fast scenario's cascade phase starts 20 s in: a running episode, live. (Runs
         # last: unittest orders tests by name.)
         d = self.demo
         try:
