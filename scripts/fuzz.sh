@@ -1,7 +1,8 @@
 #!/bin/sh
 # usage: scripts/fuzz.sh BUILD_DIR SECONDS [TARGET...]
 # Runs each libFuzzer target of BUILD_DIR (a -DLEVDYN_FUZZ=ON clang build) for SECONDS under
-# ASan+UBSan, one after the other. The corpus of a target is BUILD_DIR/fuzz-corpus/<target>:
+# ASan+UBSan, FUZZ_JOBS at a time (default: the CPUs this process may use; each fuzzer is one
+# process on one core). The corpus of a target is BUILD_DIR/fuzz-corpus/<target>:
 # seeded at every run from the shared fixtures (codec targets), tests/fuzz/seeds/<target> and
 # tests/fuzz/regressions/<target>, and kept between runs. A crash leaves its input in
 # BUILD_DIR/fuzz-artifacts/<target>/; minimize it (-minimize_crash=1) and commit it under
@@ -15,11 +16,12 @@ fixtures=${LEVDYN_FIXTURES:-$src/../shared/fixtures}
 targets=${*:-"binance bybit okx deribit bitmex hyperliquid config jsonl capture_frame http_target"}
 export ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=1:abort_on_error=1:symbolize=1}
 export UBSAN_OPTIONS=${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1}
-failed=""
-summary=""
-for t in $targets; do
+jobs=${FUZZ_JOBS:-$(nproc 2>/dev/null || echo 1)}
+
+# fuzz_one TARGET: one target's run; its summary line goes to $build/fuzz-TARGET.summary.
+fuzz_one() {
+  t=$1
   exe=$build/tests/fuzz/fuzz_$t
-  [ -x "$exe" ] || { echo "fuzz: $exe is not built" >&2; exit 2; }
   corpus=$build/fuzz-corpus/$t
   artifacts=$build/fuzz-artifacts/$t
   mkdir -p "$corpus" "$artifacts"
@@ -36,13 +38,36 @@ for t in $targets; do
     status=ok
   else
     status=FAILED
-    failed="$failed $t"
     tail -n 60 "$log" >&2
   fi
   runs=$(sed -n 's/^stat::number_of_executed_units: *//p' "$log" | tail -n 1)
   cov=$(grep -o 'cov: [0-9]*' "$log" | tail -n 1 || true)
+  echo "$status $t: $status, $(( $(date +%s) - start ))s, ${runs:-?} runs, $cov, corpus $(ls "$corpus" | wc -l)" \
+    >"$build/fuzz-$t.summary"
+}
+
+for t in $targets; do
+  [ -x "$build/tests/fuzz/fuzz_$t" ] || { echo "fuzz: $build/tests/fuzz/fuzz_$t is not built" >&2; exit 2; }
+  rm -f "$build/fuzz-$t.summary"
+done
+running=0
+for t in $targets; do
+  fuzz_one "$t" &
+  running=$((running + 1))
+  if [ "$running" -ge "$jobs" ]; then
+    wait
+    running=0
+  fi
+done
+wait
+
+failed=""
+summary=""
+for t in $targets; do
+  line=$(cat "$build/fuzz-$t.summary" 2>/dev/null || echo "FAILED $t: FAILED, no summary")
+  case $line in FAILED*) failed="$failed $t" ;; esac
   summary="$summary
-  $t: $status, $(( $(date +%s) - start ))s, ${runs:-?} runs, $cov, corpus $(ls "$corpus" | wc -l)"
+  ${line#* }"
 done
 echo "fuzz summary:$summary"
 if [ -n "$failed" ]; then
