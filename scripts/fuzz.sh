@@ -42,7 +42,7 @@ fuzz_one() {
   fi
   runs=$(sed -n 's/^stat::number_of_executed_units: *//p' "$log" | tail -n 1)
   cov=$(grep -o 'cov: [0-9]*' "$log" | tail -n 1 || true)
-  echo "$status $t: $status, $(( $(date +%s) - start ))s, ${runs:-?} runs, $cov, corpus $(ls "$corpus" | wc -l)" \
+  echo "$t: $status, $(( $(date +%s) - start ))s, ${runs:-?} runs, $cov, corpus $(ls "$corpus" | wc -l)" \
     >"$build/fuzz-$t.summary"
 }
 
@@ -64,10 +64,10 @@ wait
 failed=""
 summary=""
 for t in $targets; do
-  line=$(cat "$build/fuzz-$t.summary" 2>/dev/null || echo "FAILED $t: FAILED, no summary")
-  case $line in FAILED*) failed="$failed $t" ;; esac
+  line=$(cat "$build/fuzz-$t.summary" 2>/dev/null || echo "$t: FAILED, no summary")
+  case $line in "$t: FAILED"*) failed="$failed $t" ;; esac
   summary="$summary
-  ${line#* }"
+  $line"
 done
 echo "fuzz summary:$summary"
 if [ -n "$failed" ]; then

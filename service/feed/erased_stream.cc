@@ -1,6 +1,6 @@
-// The next layers' operations behind ErasedStream, compiled once for each layer the service
-// uses: TLS over TCP (the venue feeds, the REST poller, the simulator) and plain TCP (the HTTP
-// server and its WebSocket push).
+// The next layers' operations behind ErasedStream, compiled once for each layer that uses it:
+// TLS over TCP (the REST poller, the simulator) and plain TCP (the HTTP server and its
+// WebSocket push). The venue feeds' WebSocket session keeps its own stream (erased_stream.h).
 #include "service/feed/erased_stream.h"
 
 #include <boost/asio/bind_executor.hpp>
